@@ -1,0 +1,477 @@
+"""The wire rules of the Go DeepAlert core, in one place.
+
+Everything that reads or writes DeepAlert JSON goes through this module: the models call it
+for their ``from_json``/``to_json``, hashes and IDs, and so do the Lambda handlers, the local
+pipeline and the test fakes. The rules follow Go's ``encoding/json`` and ``time`` packages as
+the core uses them (see ``docs/wire.md``):
+
+* strings: ``<``, ``>``, ``&``, U+2028 and U+2029 are written as ``\\u`` escapes; ``\\b``,
+  ``\\f``, ``\\n``, ``\\r``, ``\\t`` as short escapes (Go 1.22 and later); other control
+  characters as ``\\u00xx``; other characters raw. Invalid UTF-8 read from the wire becomes
+  U+FFFD, one per invalid byte.
+* times: RFC 3339 with nanoseconds, trailing fractional zeros trimmed, a zero offset written
+  ``Z``; JSON ``null`` is the zero time ``0001-01-01T00:00:00Z``.
+* ``interface{}`` values (``Alert.body``, ``Finding.content``): numbers are float64 and
+  written as Go writes them; ``Alert.body`` object keys are sorted.
+* decoding is lenient as Go's is: unknown keys are ignored, keys match field names
+  case-insensitively, the last duplicate wins, ``null`` leaves a field at its zero value.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any, Final
+
+from deepalert.errors import WireError
+
+__all__ = [
+    "GoTime",
+    "JSONValue",
+    "Pairs",
+    "ZERO_TIME",
+    "decode_bytes",
+    "format_go_float",
+    "go_dumps",
+    "go_escape",
+    "go_loads",
+    "normalize_json_value",
+    "parse_go_time",
+]
+
+JSONValue = Any
+"""Any JSON value as Python holds it: dict, list, str, int, float, bool or None."""
+
+# ---------------------------------------------------------------------------------------------
+# Strings
+
+
+_HTML_ESCAPES: Final = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NEEDS_HTML_ESCAPE = re.compile("[<>&\u2028\u2029]")
+
+
+def go_escape(text: str) -> str:
+    """Apply Go's HTML-safe escapes to JSON text written by ``json.dumps`` or pydantic.
+
+    Both already write ``\\b``/``\\f``/``\\n``/``\\r``/``\\t`` short and other control
+    characters as lower-case ``\\u00xx``, as Go 1.22 does. The characters replaced here can
+    only stand inside JSON strings, so a plain replace is exact. A lone surrogate (a string
+    built in Python from bytes that were not UTF-8) is written as ``\\ufffd``, as Go writes
+    an invalid byte.
+    """
+    if _NEEDS_HTML_ESCAPE.search(text) is not None:
+        for raw, escaped in _HTML_ESCAPES:
+            text = text.replace(raw, escaped)
+    if _SURROGATE.search(text) is not None:
+        text = _SURROGATE.sub(lambda _: "\\ufffd", text)
+    return text
+
+
+def legacy_escapes(text: str) -> str:
+    """Rewrite Go 1.22 ``\\b``/``\\f`` short escapes as Go before 1.22 wrote them."""
+    if "\\" not in text:
+        return text
+    # An escaped backslash followed by "b" must stay as it is: walk escape pairs.
+    return re.sub(r"\\(.)", lambda m: {"b": "\\u0008", "f": "\\u000c"}.get(m[1], m[0]), text)
+
+
+def _go_fffd(error: UnicodeError) -> tuple[str, int]:
+    # Go replaces every invalid byte with one U+FFFD (utf8.DecodeRune returns width 1);
+    # Python hands us the maximal invalid subpart, which is a run of such bytes.
+    assert isinstance(error, UnicodeDecodeError)
+    return "\ufffd" * (error.end - error.start), error.end
+
+
+codecs.register_error("deepalert-go-fffd", _go_fffd)
+
+
+def decode_bytes(data: str | bytes | bytearray | memoryview) -> str:
+    """Decode wire bytes as Go does: invalid UTF-8 bytes become U+FFFD, one each."""
+    if isinstance(data, str):
+        return data
+    return bytes(data).decode("utf-8", "deepalert-go-fffd")
+
+
+# ---------------------------------------------------------------------------------------------
+# Numbers
+
+_FLOAT_LIMIT: Final = 1e21
+
+
+def format_go_float(value: float) -> str:
+    """Write a float64 exactly as Go's ``encoding/json`` writes it.
+
+    Shortest round-trip digits (the same digits as Python's ``repr``), in plain notation for
+    magnitudes in [1e-6, 1e21) and ``1e+21``/``1e-7`` exponent notation otherwise.
+    """
+    if math.isnan(value) or math.isinf(value):
+        raise ValueError(f"{value!r} is not a JSON number")
+    if value == 0:
+        return "-0" if math.copysign(1.0, value) < 0 else "0"
+    text = repr(value)
+    mantissa, _, exp_text = text.partition("e")
+    exponent = int(exp_text) if exp_text else 0
+    negative = mantissa.startswith("-")
+    mantissa = mantissa.lstrip("-")
+    int_part, _, frac_part = mantissa.partition(".")
+    if frac_part == "0":
+        frac_part = ""
+    digits = (int_part + frac_part).lstrip("0")
+    # Position of the decimal point relative to the start of ``digits``.
+    point = len(int_part.lstrip("0")) + exponent if int_part.strip("0") else exponent - (
+        len(frac_part) - len(frac_part.lstrip("0"))
+    )
+    digits = digits.rstrip("0") or "0"
+    sign = "-" if negative else ""
+    magnitude = abs(value)
+    if magnitude < 1e-6 or magnitude >= _FLOAT_LIMIT:
+        exp = point - 1
+        body = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{sign}{body}e{'-' if exp < 0 else '+'}{abs(exp):02d}".replace("e-0", "e-")
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return sign + digits + "0" * (point - len(digits))
+    return f"{sign}{digits[:point]}.{digits[point:]}"
+
+
+def _number_from_float(value: float) -> float | int:
+    """The Python value that holds a float64 so that pydantic writes what Go writes."""
+    if math.isnan(value) or math.isinf(value):
+        raise ValueError("a JSON number must be finite (Go's float64 cannot hold it)")
+    if value == 0 and math.copysign(1.0, value) < 0:
+        return value  # -0: Go writes "-0", kept as a float and written by go_dumps
+    if value.is_integer() and abs(value) < _FLOAT_LIMIT:
+        # Go writes the shortest digits padded with zeros: 12345678901234567890 reads as
+        # 12345678901234567168.0 and is written 12345678901234567000.
+        return int(format_go_float(value))
+    return value
+
+
+def _needs_go_format(value: float) -> bool:
+    # pydantic writes floats with ryu: it agrees with Go except below 1e-5 down to 1e-6
+    # (Go: 0.0000015, ryu: 1.5e-6) and for -0 (Go: -0, ryu: -0.0).
+    magnitude = abs(value)
+    return (1e-6 <= magnitude < 1e-5) or (value == 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON values (Go's interface{})
+
+
+def normalize_json_value(value: Any, *, sort_keys: bool, path: str = "") -> Any:
+    """Return ``value`` as Go's ``interface{}`` holds it after a decode.
+
+    Objects become dicts with string keys (sorted when ``sort_keys``), arrays become lists,
+    numbers become the float64 Go would hold (integral ones as ``int``), strings lose lone
+    surrogates to U+FFFD. Anything else raises ``ValueError`` naming the path.
+    """
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if -(2**53) <= value <= 2**53:
+            return value
+        return _number_from_float(float(value))
+    if isinstance(value, float):
+        try:
+            return _number_from_float(value)
+        except ValueError as exc:
+            raise ValueError(f"{path or 'value'}: {exc}") from None
+    if isinstance(value, (Mapping, Pairs)):
+        items: list[tuple[str, Any]] = []
+        for key, item in (value if isinstance(value, Pairs) else value.items()):
+            if not isinstance(key, str):
+                raise ValueError(f"{path or 'value'}: object key {key!r} is not a string")
+            clean_key = _SURROGATE.sub("\ufffd", key)
+            items.append((clean_key, normalize_json_value(item, sort_keys=sort_keys,
+                                                          path=f"{path}.{clean_key}")))
+        if sort_keys:
+            items.sort(key=lambda kv: kv[0])
+        # A duplicate key keeps its first position and its last value (Go: the last wins).
+        return dict(items)
+    if isinstance(value, (list, tuple)):
+        return [normalize_json_value(item, sort_keys=sort_keys, path=f"{path}[{i}]")
+                for i, item in enumerate(value)]
+    raise ValueError(
+        f"{path or 'value'}: {type(value).__name__} is not a JSON value "
+        "(use dict, list, str, int, float, bool or None)"
+    )
+
+
+def protect_floats(value: Any, tokens: dict[str, str], sort_keys: bool) -> Any:
+    """Prepare a JSON value for pydantic's writer.
+
+    Floats that pydantic would write differently from Go are replaced by placeholder
+    strings recorded in ``tokens`` (``placeholder -> Go text``); ``to_json`` swaps them back.
+    """
+    if isinstance(value, float) and _needs_go_format(value):
+        token = f"\x00deepalert-float-{len(tokens)}-{_NONCE}\x00"
+        tokens[token] = format_go_float(value)
+        return token
+    if isinstance(value, dict):
+        keys = sorted(value) if sort_keys else value
+        return {k: protect_floats(value[k], tokens, sort_keys) for k in keys}
+    if isinstance(value, list):
+        return [protect_floats(v, tokens, sort_keys) for v in value]
+    return value
+
+
+_NONCE: Final = hashlib.sha256(str(id(object())).encode()).hexdigest()[:16]
+
+
+def restore_floats(text: str, tokens: Mapping[str, str]) -> str:
+    """Swap the placeholders of :func:`protect_floats` for Go's number text."""
+    for token, number in tokens.items():
+        text = text.replace(json.dumps(token), number)
+    return text
+
+
+def go_dumps(value: Any, *, sort_keys: bool = True) -> str:
+    """Write a JSON value exactly as Go's ``json.Marshal`` writes an ``interface{}``."""
+    tokens: dict[str, str] = {}
+    prepared = protect_floats(normalize_json_value(value, sort_keys=sort_keys), tokens,
+                              sort_keys)
+    text = json.dumps(prepared, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return go_escape(restore_floats(text, tokens)) if tokens else go_escape(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Decoding
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text} is out of range for Go's float64")
+    return value
+
+
+def _parse_int(text: str) -> int | float:
+    if text == "-0":
+        return -0.0
+    return int(text)
+
+
+class Pairs(list[tuple[str, Any]]):
+    """A JSON object as ``(key, value)`` pairs in input order (see :func:`go_loads`)."""
+
+    __slots__ = ()
+
+
+def go_loads(data: str | bytes | bytearray | memoryview, *, pairs: bool = False) -> Any:
+    """Parse JSON text as Go does; raise ``ValueError`` on anything Go would reject.
+
+    With ``pairs``, objects are lists of ``(key, value)`` pairs in input order, so that
+    duplicate keys and case-insensitive matches can be resolved as Go resolves them.
+    """
+    text = decode_bytes(data)
+    hook: Callable[[list[tuple[str, Any]]], Any] | None = Pairs if pairs else None
+    return json.loads(
+        text,
+        parse_float=_parse_float,
+        parse_int=_parse_int,
+        parse_constant=_reject_constant,
+        object_pairs_hook=hook,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Time
+
+_CANONICAL_TIME: Final = re.compile(
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d*[1-9])?(?:Z|[+-]\d\d:\d\d)"
+)
+_RFC3339: Final = re.compile(
+    r"(?P<year>\d{4})-(?P<month>\d\d)-(?P<day>\d\d)T(?P<hour>\d\d?):(?P<minute>\d\d)"
+    r":(?P<second>\d\d)(?:[.,](?P<fraction>\d+))?"
+    r"(?P<zone>Z|(?P<sign>[+-])(?P<oh>\d\d):(?P<om>\d\d))"
+)
+_DAYS: Final = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_in(month: int, year: int) -> int:
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _DAYS[month - 1]
+
+
+class GoTime(str):
+    """A Go ``time.Time`` as the wire carries it: canonical RFC 3339 text with nanoseconds.
+
+    It is a ``str`` holding exactly what Go writes, so it round-trips byte for byte and
+    hashes as Go hashes it. Use :attr:`datetime` for arithmetic and :attr:`nanosecond` for the
+    digits a ``datetime`` cannot hold. Build one from a ``datetime`` with
+    :meth:`from_datetime`; a naive ``datetime`` is taken as UTC.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def parse(cls, text: str) -> GoTime:
+        """Parse RFC 3339 text as Go's ``time.Time.UnmarshalJSON`` does, into Go's text."""
+        if _CANONICAL_TIME.fullmatch(text) is not None and _valid_fields(text):
+            return cls._trusted(text)
+        return cls._trusted(parse_go_time(text))
+
+    @classmethod
+    def _trusted(cls, text: str) -> GoTime:
+        return str.__new__(cls, text)
+
+    @classmethod
+    def from_datetime(cls, value: datetime, nanosecond: int | None = None) -> GoTime:
+        """Write ``value`` as Go would; ``nanosecond`` (0-999999999) overrides the fraction."""
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        offset = value.utcoffset() or timedelta(0)
+        nanos = value.microsecond * 1000 if nanosecond is None else nanosecond
+        if not 0 <= nanos < 1_000_000_000:
+            raise ValueError("nanosecond must be in 0..999999999")
+        return cls._trusted(_format(value.year, value.month, value.day, value.hour,
+                                    value.minute, value.second, nanos,
+                                    int(offset.total_seconds())))
+
+    @property
+    def is_zero(self) -> bool:
+        """True for Go's zero time, which the core writes when an alert has no time."""
+        return self.datetime == _ZERO_DATETIME if not self.startswith("0000") else False
+
+    @property
+    def nanosecond(self) -> int:
+        """The fraction of the second, in nanoseconds (0-999999999)."""
+        match = _RFC3339.fullmatch(self)
+        assert match is not None
+        return int((match["fraction"] or "").ljust(9, "0")[:9])
+
+    @property
+    def datetime(self) -> datetime:
+        """An aware ``datetime`` with the written offset (microseconds; nanoseconds truncated)."""
+        match = _RFC3339.fullmatch(self)
+        assert match is not None
+        offset = 0
+        if match["sign"]:
+            offset = (int(match["oh"]) * 60 + int(match["om"])) * 60
+            offset = -offset if match["sign"] == "-" else offset
+        return datetime(
+            int(match["year"]), int(match["month"]), int(match["day"]), int(match["hour"]),
+            int(match["minute"]), int(match["second"]), self.nanosecond // 1000,
+            tzinfo=timezone(timedelta(seconds=offset)) if offset else timezone.utc,
+        )
+
+    def __repr__(self) -> str:
+        return f"GoTime({str.__repr__(self)})"
+
+
+def _valid_fields(text: str) -> bool:
+    year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
+    if not (1 <= month <= 12 and 1 <= day <= _days_in(month, year)):
+        return False
+    if int(text[11:13]) > 23 or int(text[14:16]) > 59 or int(text[17:19]) > 59:
+        return False
+    if text[-1] != "Z":
+        hours, minutes = int(text[-5:-3]), int(text[-2:])
+        # A zero offset is written "Z" by Go, so "+00:00" is not canonical.
+        if hours > 23 or minutes > 59 or hours == minutes == 0:
+            return False
+    return True
+
+
+def _format(year: int, month: int, day: int, hour: int, minute: int, second: int,
+            nanos: int, offset: int) -> str:
+    text = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
+    if nanos:
+        text += "." + f"{nanos:09d}".rstrip("0")
+    if offset == 0:
+        return text + "Z"
+    sign = "-" if offset < 0 else "+"
+    minutes = abs(offset) // 60
+    return f"{text}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def parse_go_time(text: str) -> str:
+    """Return Go's canonical text for an RFC 3339 time, or raise ``ValueError``.
+
+    Accepts what Go's JSON decoder accepts: ``T`` separator, optional fraction (``.`` or
+    ``,``; digits past nine truncated), ``Z`` or a ``±hh:mm`` offset. ``+00:00`` is written
+    back as ``Z`` and trailing fractional zeros are dropped.
+    """
+    match = _RFC3339.fullmatch(text)
+    if match is None:
+        raise ValueError("not RFC 3339")
+    year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
+    hour, minute, second = int(match["hour"]), int(match["minute"]), int(match["second"])
+    if not 1 <= month <= 12:
+        raise ValueError("month out of range")
+    if not 1 <= day <= _days_in(month, year):
+        raise ValueError("day out of range")
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError("time of day out of range")
+    offset = 0
+    if match["sign"]:
+        oh, om = int(match["oh"]), int(match["om"])
+        if oh > 23 or om > 59:
+            raise ValueError("time zone offset out of range")
+        offset = (oh * 60 + om) * 60 * (-1 if match["sign"] == "-" else 1)
+    nanos = int((match["fraction"] or "").ljust(9, "0")[:9])
+    return _format(year, month, day, hour, minute, second, nanos, offset)
+
+
+ZERO_TIME: Final = GoTime._trusted("0001-01-01T00:00:00Z")
+"""Go's zero ``time.Time``: what the core writes for an alert sent without a time."""
+_ZERO_DATETIME: Final = datetime(1, 1, 1, tzinfo=timezone.utc)
+
+
+def coerce_time(value: object) -> GoTime:
+    """Accept a ``GoTime``, RFC 3339 text, a ``datetime`` or ``None`` (the zero time)."""
+    if type(value) is GoTime:
+        return value
+    if isinstance(value, str):
+        return GoTime.parse(value)
+    if isinstance(value, datetime):
+        return GoTime.from_datetime(value)
+    if value is None:
+        return ZERO_TIME
+    raise ValueError(f"expected an RFC 3339 time string or a datetime, got {type(value).__name__}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Go's field matching and zero values (the lenient decode path)
+
+def fold_name(name: str) -> str:
+    """Go's case folding for JSON keys (``encoding/json.foldName``).
+
+    ASCII letters fold to upper case; a non-ASCII rune folds to the smallest rune of its
+    simple-fold orbit, which is ASCII only for KELVIN SIGN (K) and LATIN SMALL LONG S (S).
+    """
+    if name.isascii():
+        return name.upper()
+    return "".join(
+        ch.upper() if ch.isascii() else {"\u212a": "K", "\u017f": "S"}.get(ch, ch) for ch in name
+    )
+
+
+def hash_hex(data: str) -> str:
+    """SHA-256 of the UTF-8 bytes, as 64 lower-case hex digits."""
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def wire_error(type_name: str, path: str, expected: str, got: object = None) -> WireError:
+    """Build the error raised for input Go would reject."""
+    return WireError(type_name, path, expected, got)

@@ -1,0 +1,750 @@
+"""DeepAlert's typed vocabulary: alerts, attributes, reports, findings and their contents.
+
+Field names are the Go JSON names and fields come in Go struct order, which is the order of
+keys on the wire. Every wire type reads and writes exactly the bytes the Go core does::
+
+    alert = Alert.from_json(raw)          # bytes or str, as Go reads them
+    raw == alert.to_json()                # for anything the Go core wrote
+
+Building models in Python takes enum members or plain strings, and ``datetime`` or RFC 3339
+text for times (a naive ``datetime`` is UTC). Strings the core does not restrict (attribute
+types and contexts, severities, statuses) are kept as read, known or not.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import typing
+from collections.abc import Iterator
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    Strict,
+    ValidationError,
+    field_serializer,
+    field_validator,
+)
+from pydantic_core import core_schema
+
+from deepalert import _wire
+from deepalert._wire import GoTime
+from deepalert.errors import InvalidAlertError, WireError
+
+if TYPE_CHECKING:
+    from pydantic.json_schema import JsonSchemaValue
+
+__all__ = [
+    "Alert",
+    "AttrContext",
+    "AttrType",
+    "Attribute",
+    "Content",
+    "ContentBinary",
+    "ContentHost",
+    "ContentType",
+    "ContentUser",
+    "EntityActivity",
+    "EntityDomain",
+    "EntityMalware",
+    "EntityMalwareScan",
+    "EntitySoftware",
+    "EntityURL",
+    "Finding",
+    "GoTime",
+    "Report",
+    "ReportAttribute",
+    "ReportResult",
+    "ReportStatus",
+    "Section",
+    "Severity",
+    "Task",
+    "TaskResult",
+    "WireModel",
+]
+
+
+class _StrEnum(str, Enum):
+    """A string enumeration whose members compare equal to, and print as, their values."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class AttrType(_StrEnum):
+    """Documented attribute types (``Attribute.type``); other strings are kept as read."""
+
+    IPADDR = "ipaddr"
+    DOMAIN = "domain"
+    USERNAME = "username"
+    FILEHASHVALUE = "filehashvalue"
+    JSON = "json"
+    URL = "url"
+
+
+class AttrContext(_StrEnum):
+    """Documented attribute contexts (``Attribute.context``); other strings are kept as read."""
+
+    REMOTE = "remote"
+    LOCAL = "local"
+    SUBJECT = "subject"
+    OBJECT = "object"
+    CLIENT = "client"
+    SERVER = "server"
+    FILE = "file"
+    ADDITIONAL = "additional"
+
+
+class Severity(_StrEnum):
+    """A reviewer's verdict. The core turns an empty severity into ``unclassified``."""
+
+    SAFE = "safe"
+    UNCLASSIFIED = "unclassified"
+    URGENT = "urgent"
+
+    @property
+    def rank(self) -> int:
+        """Order for comparisons: safe < unclassified < urgent."""
+        return _SEVERITY_RANK[self.value]
+
+
+_SEVERITY_RANK: dict[str, int] = {"safe": 0, "unclassified": 1, "urgent": 2}
+
+
+class ReportStatus(_StrEnum):
+    """Where a report is: ``new`` (first alert), ``more`` (later alerts), ``published``."""
+
+    NEW = "new"
+    MORE = "more"
+    PUBLISHED = "published"
+
+
+class ContentType(_StrEnum):
+    """The ``Finding.type`` that says which content struct a finding carries."""
+
+    USER = "user"
+    HOST = "host"
+    BINARY = "binary"
+
+
+# ---------------------------------------------------------------------------------------------
+# Field types
+
+
+class _GoTimeAnnotation:
+    """pydantic glue for :class:`GoTime`: any RFC 3339 text, a datetime, or null (zero time)."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            _wire.coerce_time,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                str.__str__, return_schema=core_schema.str_schema(), when_used="unless-none"
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: Any
+                                     ) -> JsonSchemaValue:
+        return {"type": "string", "format": "date-time"}
+
+
+Time = Annotated[GoTime, _GoTimeAnnotation]
+"""A Go ``time.Time`` field: always written; JSON ``null`` reads as the zero time."""
+
+GoBool = Annotated[bool, Strict()]
+
+
+def _empty(value: object) -> bool:
+    return value is None or value == []
+
+
+def _omitempty(**kwargs: Any) -> Any:
+    """A Go ``omitempty`` field: ``None`` or ``[]`` is left out of the JSON."""
+    return Field(default=None, exclude_if=_empty, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# The wire base
+
+
+_M = TypeVar("_M", bound="WireModel")
+
+
+class WireModel(BaseModel):
+    """Base of every DeepAlert wire type: Go-exact ``from_json`` and ``to_json``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        use_attribute_docstrings=True,
+        validate_default=False,
+        frozen=False,
+    )
+
+    _sorted_any_fields: ClassVar[frozenset[str]] = frozenset()
+    """``interface{}`` fields whose object keys Go writes sorted."""
+
+    @classmethod
+    def from_json(cls: type[_M], data: str | bytes | bytearray | memoryview) -> _M:
+        """Read a message as the Go core reads it.
+
+        Raises:
+            WireError: the data is not JSON, or Go would fail to decode it into this type;
+                the error names the type, the field path and what was expected.
+        """
+        if isinstance(data, (bytearray, memoryview)):
+            data = bytes(data)
+        if not _needs_slow_path(data):
+            try:
+                return cls.model_validate_json(data)
+            except ValidationError:
+                pass  # fall through: the lenient decoder decides, and names the error
+        return _decode_go(cls, data)
+
+    def to_json(self) -> str:
+        """Write this message exactly as Go's ``json.Marshal`` would."""
+        tokens: dict[str, str] = {}
+        text = self.model_dump_json(context={_FLOAT_TOKENS: tokens})
+        if tokens:
+            text = _wire.restore_floats(text, tokens)
+        return _wire.go_escape(text)
+
+    def to_bytes(self) -> bytes:
+        """:meth:`to_json` as UTF-8 bytes, ready for a queue or a file."""
+        return self.to_json().encode("utf-8")
+
+
+_FLOAT_TOKENS = "deepalert.float_tokens"
+_SLOW_MARKERS = (b"-0,", b"-0]", b"-0}", b"-0 ", b"-0\n", b"-0\r", b"-0\t")
+
+
+def _needs_slow_path(data: str | bytes) -> bool:
+    # pydantic's JSON parser reads the integer literal -0 as 0, where Go's float64 keeps -0.
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    return any(marker in raw for marker in _SLOW_MARKERS)
+
+
+def _serialize_any(value: Any, info: core_schema.SerializationInfo, sort_keys: bool) -> Any:
+    if value is None:
+        return None
+    if info.mode_is_json():
+        context = info.context
+        tokens = context.get(_FLOAT_TOKENS) if isinstance(context, dict) else None
+        if tokens is not None:
+            return _wire.protect_floats(value, tokens, sort_keys)
+        return _wire.normalize_json_value(value, sort_keys=sort_keys)
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Alerts and attributes
+
+
+class Attribute(WireModel):
+    """Something in an alert worth investigating: an IP address, a domain, a user, a hash."""
+
+    type: str = ""
+    """The kind of value, an :class:`AttrType` such as ``ipaddr``; other strings are kept."""
+    key: str = ""
+    """What the value is in the alert, such as ``"source address"`` (at most 1024 bytes)."""
+    value: str = ""
+    """The value itself (at most 1024 bytes)."""
+    context: list[str] | None = None
+    """:class:`AttrContext` values; ``None`` is written ``null`` and ``[]`` as ``[]``."""
+    timestamp: Time | None = _omitempty()
+    """When the value was seen; left out of the JSON when ``None``."""
+
+    def hash(self, *, legacy_escapes: bool = False) -> str:
+        """The Go core's ``Attribute.Hash()``: SHA-256 over the JSON with sorted context.
+
+        Args:
+            legacy_escapes: hash as a core built with Go before 1.22 does (``\\b`` and
+                ``\\f`` written ``\\u0008``/``\\u000c``).
+        """
+        text = self._hash_text()
+        if legacy_escapes:
+            text = _wire.legacy_escapes(text)
+        return _wire.hash_hex(text)
+
+    def _hash_text(self) -> str:
+        context = self.context
+        if context is not None and len(context) > 1:
+            context = sorted(context)
+        clone = self.model_construct(type=self.type, key=self.key, value=self.value,
+                                     context=context, timestamp=self.timestamp)
+        return clone.to_json()
+
+    def has_context(self, *contexts: str) -> bool:
+        """True when every one of ``contexts`` is in this attribute's context."""
+        have = self.context or ()
+        return all(c in have for c in contexts)
+
+    def match(self, type: str | None = None, *contexts: str) -> bool:
+        """True when the type matches (if given) and every context is present."""
+        return (type is None or self.type == type) and self.has_context(*contexts)
+
+
+class Alert(WireModel):
+    """An alert from a detector, the unit the core groups into reports."""
+
+    _sorted_any_fields: ClassVar[frozenset[str]] = frozenset({"body"})
+
+    detector: str = ""
+    """Who raised the alert, such as ``guardduty`` (required, at most 1024 bytes)."""
+    rule_name: str = ""
+    """Human-readable rule name (at most 1024 bytes; not part of the AlertID)."""
+    rule_id: str = ""
+    """Rule identifier (required, at most 1024 bytes; part of the AlertID)."""
+    alert_key: str = ""
+    """Groups alerts of one rule into one report (at most 1024 bytes; part of the AlertID)."""
+    description: str = ""
+    """Free text (at most 4096 bytes)."""
+    timestamp: Time = _wire.ZERO_TIME
+    """When the alert happened; Go's zero time when the sender gave none."""
+    attributes: list[Attribute] | None = None
+    """What to investigate (at most 100); ``None`` is written ``null``."""
+    body: Any = _omitempty()
+    """Any JSON value (at most 64 KiB as Go writes it); numbers are float64, keys sorted."""
+
+    @field_validator("body", mode="after")
+    @classmethod
+    def _normalize_body(cls, value: Any) -> Any:
+        return _wire.normalize_json_value(value, sort_keys=True, path="body")
+
+    @field_serializer("body", mode="plain")
+    def _write_body(self, value: Any, info: core_schema.SerializationInfo) -> Any:
+        return _serialize_any(value, info, sort_keys=True)
+
+    def alert_id(self) -> str:
+        """The Go core's ``AlertID()``: ``alert:`` + sha256 of detector, rule_id and alert_key."""
+        def b64(text: str) -> str:
+            return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+        joined = f"{b64(self.detector)}:{b64(self.rule_id)}:{b64(self.alert_key)}"
+        return "alert:" + hashlib.sha256(joined.encode("ascii")).hexdigest()
+
+    def validate_limits(self) -> None:
+        """Check the limits of the Go core's ``Alert.Validate()``, counted in bytes.
+
+        Raises:
+            InvalidAlertError: naming the field and the limit it broke.
+        """
+        for name in ("detector", "rule_id"):
+            if not getattr(self, name):
+                raise InvalidAlertError(name, "required", f"alert {name} is required (empty)")
+        for name, limit in (("detector", 1024), ("rule_id", 1024), ("rule_name", 1024),
+                            ("alert_key", 1024), ("description", 4096)):
+            _check_bytes(name, getattr(self, name), limit)
+        attributes = self.attributes or []
+        if len(attributes) > 100:
+            raise InvalidAlertError("attributes", "100 entries",
+                                    f"alert has {len(attributes)} attributes, more than 100")
+        for i, attr in enumerate(attributes):
+            _check_bytes(f"attributes[{i}].key", attr.key, 1024)
+            _check_bytes(f"attributes[{i}].value", attr.value, 1024)
+        if self.body is not None:
+            size = len(_wire.go_dumps(self.body).encode("utf-8"))
+            if size > 65536:
+                raise InvalidAlertError(
+                    "body", "65536 bytes",
+                    f"alert body is {size} bytes as Go writes it, more than 65536")
+
+
+def _check_bytes(name: str, value: str, limit: int) -> None:
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise InvalidAlertError(name, f"{limit} bytes",
+                                f"alert {name} is {size} bytes, more than {limit}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Entities and contents
+
+
+class EntityActivity(WireModel):
+    """Something an entity did, such as a login."""
+
+    service_name: str = ""
+    remote_addr: str = ""
+    principal: str = ""
+    action: str = ""
+    target: str = ""
+    last_seen: Time = _wire.ZERO_TIME
+
+
+class EntityMalwareScan(WireModel):
+    """One scanner's verdict on a sample."""
+
+    vendor: str = ""
+    name: str = ""
+    positive: GoBool = False
+    source: str = ""
+
+
+class EntityMalware(WireModel):
+    """A malware sample related to an entity."""
+
+    sha256: str = ""
+    timestamp: Time = _wire.ZERO_TIME
+    scans: list[EntityMalwareScan] | None = None
+    relation: str = ""
+
+
+class EntityDomain(WireModel):
+    """A domain related to an entity."""
+
+    name: str = ""
+    timestamp: Time = _wire.ZERO_TIME
+    source: str = ""
+
+
+class EntityURL(WireModel):
+    """A URL related to an entity."""
+
+    url: str = ""
+    reference: str = ""
+    timestamp: Time = _wire.ZERO_TIME
+    source: str = ""
+
+
+class EntitySoftware(WireModel):
+    """Software installed on a host."""
+
+    name: str = ""
+    location: str = ""
+    last_seen: Time = _wire.ZERO_TIME
+
+
+class ContentUser(WireModel):
+    """What an inspector found about a user (Finding type ``user``)."""
+
+    content_type: ClassVar[ContentType] = ContentType.USER
+
+    activities: list[EntityActivity] | None = None
+    """Written ``null`` when ``None`` (Go has no omitempty here)."""
+
+
+class ContentBinary(WireModel):
+    """What an inspector found about a file (Finding type ``binary``)."""
+
+    content_type: ClassVar[ContentType] = ContentType.BINARY
+
+    related_malware: list[EntityMalware] | None = _omitempty()
+    software: list[str] | None = _omitempty()
+    os: list[str] | None = _omitempty()
+    activities: list[EntityActivity] | None = _omitempty()
+
+
+class ContentHost(WireModel):
+    """What an inspector found about a host or IP address (Finding type ``host``)."""
+
+    content_type: ClassVar[ContentType] = ContentType.HOST
+
+    ipaddr: list[str] | None = _omitempty()
+    country: list[str] | None = _omitempty()
+    as_owner: list[str] | None = _omitempty()
+    related_domains: list[EntityDomain] | None = _omitempty()
+    related_urls: list[EntityURL] | None = _omitempty()
+    related_malware: list[EntityMalware] | None = _omitempty()
+    activities: list[EntityActivity] | None = _omitempty()
+    username: list[str] | None = _omitempty()
+    owner: list[str] | None = _omitempty()
+    os: list[str] | None = _omitempty()
+    macaddr: list[str] | None = _omitempty()
+    hostname: list[str] | None = _omitempty()
+    software: list[EntitySoftware] | None = _omitempty()
+    """Objects here, where ``ContentBinary.software`` holds strings."""
+
+
+Content = Union[ContentHost, ContentUser, ContentBinary]
+"""Any of the three content types an inspector can report."""
+
+CONTENT_TYPES: dict[str, type[WireModel]] = {
+    "host": ContentHost, "user": ContentUser, "binary": ContentBinary,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports, findings, tasks
+
+
+class ReportResult(WireModel):
+    """A reviewer's decision: a severity and the reason for it."""
+
+    severity: str = ""
+    """A :class:`Severity`; ``""`` means no decision (the core publishes ``unclassified``)."""
+    reason: str = ""
+
+    @classmethod
+    def of(cls, severity: Severity | str, reason: str = "") -> ReportResult:
+        """Shorthand for ``ReportResult(severity=..., reason=...)``."""
+        return cls(severity=severity, reason=reason)
+
+
+class Section(WireModel):
+    """Every finding about one attribute, from every inspector."""
+
+    attr: Attribute = Field(default_factory=Attribute)
+    users: list[ContentUser] | None = _omitempty()
+    hosts: list[ContentHost] | None = _omitempty()
+    binaries: list[ContentBinary] | None = _omitempty()
+
+
+class Report(WireModel):
+    """The alerts of one AlertID within three hours, their attributes and findings."""
+
+    id: str = ""
+    """The report ID, a UUID chosen by the core."""
+    alerts: list[Alert] | None = None
+    attributes: list[Attribute] | None = None
+    """Alert attributes and inspector-found attributes, each once."""
+    sections: list[Section] | None = None
+    """Findings grouped by attribute, sorted by attribute hash."""
+    result: ReportResult = Field(default_factory=ReportResult)
+    status: str = ""
+    """A :class:`ReportStatus`: ``new``, ``more`` or ``published``."""
+    created_at: Time = _wire.ZERO_TIME
+
+    def iter_contents(self) -> Iterator[tuple[Attribute, Content]]:
+        """Every (attribute, content) pair across all sections."""
+        for section in self.sections or ():
+            for content in [*(section.hosts or ()), *(section.users or ()),
+                            *(section.binaries or ())]:
+                yield section.attr, content
+
+
+class Finding(WireModel):
+    """One content an inspector found about one task attribute (finding queue message)."""
+
+    report_id: str = ""
+    author: str = ""
+    """The inspector's name."""
+    attribute: Attribute = Field(default_factory=Attribute)
+    """The task's attribute, echoed exactly as it arrived."""
+    type: str = ""
+    """A :class:`ContentType`: ``user``, ``host`` or ``binary``."""
+    content: Any = None
+    """Any JSON value, read by the core according to ``type``."""
+
+    @field_validator("content", mode="after")
+    @classmethod
+    def _normalize_content(cls, value: Any) -> Any:
+        if isinstance(value, WireModel):
+            return value.model_dump(mode="json")
+        return _wire.normalize_json_value(value, sort_keys=False, path="content")
+
+    @field_serializer("content", mode="plain")
+    def _write_content(self, value: Any, info: core_schema.SerializationInfo) -> Any:
+        return _serialize_any(value, info, sort_keys=False)
+
+    def parsed_content(self) -> Content | None:
+        """The content decoded as the core decodes it, or ``None`` for an unknown type.
+
+        Raises:
+            WireError: the content does not fit the struct its ``type`` names.
+        """
+        model = CONTENT_TYPES.get(self.type)
+        if model is None:
+            return None
+        return typing.cast("Content", _decode_value(model, self.content, "Finding.content"))
+
+
+class Task(WireModel):
+    """One attribute of one report, sent to every inspector (task topic message)."""
+
+    report_id: str = ""
+    attribute: Attribute | None = None
+    """The attribute to inspect; the core never sends ``null``."""
+
+
+class ReportAttribute(WireModel):
+    """New attributes an inspector found (attribute queue message)."""
+
+    report_id: str = ""
+    author: str = ""
+    origin_attr: Attribute = Field(default_factory=Attribute)
+    """The task attribute that led to these, echoed exactly as it arrived."""
+    attributes: list[Attribute] | None = None
+
+
+class TaskResult(BaseModel):
+    """What an inspector returns for one task: contents and newly found attributes.
+
+    Not a wire type: the SDK turns it into Finding and ReportAttribute messages.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    contents: list[Content] = Field(default_factory=list)
+    new_attributes: list[Attribute] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# The lenient decoder: Go's field matching, zero values and errors
+
+_Kind = tuple[str, Any]
+_SPECS: dict[type[WireModel], dict[str, tuple[str, _Kind]]] = {}
+
+
+def _kind_of(annotation: Any) -> _Kind:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is Annotated:
+        return _kind_of(args[0])
+    if annotation is str:
+        return ("str", None)
+    if annotation is bool:
+        return ("bool", None)
+    if annotation is GoTime:
+        return ("time", None)
+    if annotation is Any:
+        return ("any", None)
+    if isinstance(annotation, type) and issubclass(annotation, WireModel):
+        return ("model", annotation)
+    if origin in (Union, getattr(__import__("types"), "UnionType", Union)):
+        inner = [a for a in args if a is not type(None)]
+        if len(inner) == 1:
+            kind = _kind_of(inner[0])
+            if kind[0] == "time":
+                return ("opt_time", None)
+            if kind[0] == "model":
+                return ("opt_model", kind[1])
+            return kind
+    if origin is list:
+        return ("list", _kind_of(args[0]))
+    raise TypeError(f"no Go kind for {annotation!r}")  # pragma: no cover - a bug in models
+
+
+def _spec(model: type[WireModel]) -> dict[str, tuple[str, _Kind]]:
+    """Folded JSON name -> (field name, kind), built once per model."""
+    spec = _SPECS.get(model)
+    if spec is None:
+        hints = typing.get_type_hints(model, include_extras=True)
+        spec = {_wire.fold_name(name): (name, _kind_of(hints[name]))
+                for name in model.model_fields}
+        _SPECS[model] = spec
+    return spec
+
+
+_TIME_EXPECTED = "an RFC 3339 time such as 2006-01-02T15:04:05Z"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, (_wire.Pairs, dict)):
+        return "object"
+    return {str: "string", bool: "boolean", int: "number", float: "number", list: "array",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _decode_value(model: type[WireModel], value: Any, type_name: str) -> WireModel:
+    fields = _conform_object(model, value, type_name, "")
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:  # pragma: no cover - conform checks every field
+        raise _from_validation_error(type_name, exc) from None
+
+
+def _decode_go(model: type[_M], data: str | bytes) -> _M:
+    type_name = model.__name__
+    try:
+        value = _wire.go_loads(data, pairs=True)
+    except ValueError as exc:
+        raise WireError(type_name, "", "valid JSON", str(exc)) from None
+    if value is None:
+        return model()  # Go: unmarshalling null into a struct leaves it unchanged
+    fields = _conform_object(model, value, type_name, "")
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        raise _from_validation_error(type_name, exc) from None
+
+
+def _conform_object(model: type[WireModel], value: Any, type_name: str, path: str,
+                    into: dict[str, Any] | None = None) -> dict[str, Any]:
+    if isinstance(value, _wire.Pairs):
+        pairs: list[tuple[str, Any]] = value
+    elif isinstance(value, dict):
+        pairs = list(value.items())
+    else:
+        raise WireError(type_name, path, "an object", _describe(value))
+    spec = _spec(model)
+    out: dict[str, Any] = {} if into is None else into
+    for key, item in pairs:
+        entry = spec.get(_wire.fold_name(key))
+        if entry is None:
+            continue  # Go ignores unknown keys
+        name, kind = entry
+        sub = f"{path}.{name}" if path else name
+        out[name] = _conform(kind, item, out.get(name), type_name, sub, model, name)
+    return out
+
+
+def _conform(kind: _Kind, value: Any, previous: Any, type_name: str, path: str,
+             model: type[WireModel] | None = None, field: str | None = None) -> Any:
+    tag, arg = kind
+    if value is None:
+        if tag in ("str", "bool", "model"):
+            return previous if previous is not None else _zero(tag, arg)
+        if tag == "time":
+            return _wire.ZERO_TIME
+        return None
+    if tag == "str":
+        if not isinstance(value, str):
+            raise WireError(type_name, path, "a string", _describe(value))
+        return value
+    if tag == "bool":
+        if not isinstance(value, bool):
+            raise WireError(type_name, path, "true or false", _describe(value))
+        return value
+    if tag in ("time", "opt_time"):
+        if not isinstance(value, str):
+            raise WireError(type_name, path, _TIME_EXPECTED, _describe(value))
+        try:
+            return GoTime.parse(value)
+        except ValueError as exc:
+            raise WireError(type_name, path, _TIME_EXPECTED, f"{value!r} ({exc})") from None
+    if tag in ("model", "opt_model"):
+        base = previous if isinstance(previous, dict) else None
+        return _conform_object(arg, value, type_name, path, into=base)
+    if tag == "list":
+        if not isinstance(value, list) or isinstance(value, _wire.Pairs):
+            raise WireError(type_name, path, f"an array ({_element_name(arg)})",
+                            _describe(value))
+        return [
+            _conform(arg, item, None, type_name, f"{path}[{i}]") for i, item in enumerate(value)
+        ]
+    if tag == "any":
+        sort_keys = model is not None and field in model._sorted_any_fields
+        try:
+            return _wire.normalize_json_value(value, sort_keys=sort_keys)
+        except ValueError as exc:
+            raise WireError(type_name, path, "a JSON value", str(exc)) from None
+    raise AssertionError(tag)  # pragma: no cover
+
+
+def _element_name(kind: _Kind) -> str:
+    tag, arg = kind
+    if tag == "model":
+        return f"of {arg.__name__} objects"
+    return {"str": "of strings", "time": "of times"}.get(tag, "")
+
+
+def _zero(tag: str, arg: Any) -> Any:
+    if tag == "str":
+        return ""
+    if tag == "bool":
+        return False
+    return {}  # a zero struct: every field takes its default
+
+
+def _from_validation_error(type_name: str, exc: ValidationError) -> WireError:
+    error = exc.errors(include_url=False)[0]
+    path = ".".join(str(p) for p in error["loc"])
+    return WireError(type_name, path, error["msg"])
+

@@ -1,0 +1,24 @@
+"""Test helpers for DeepAlert roles: events, a fake Lambda context, fakes and harnesses.
+
+Everything here runs without AWS. The package's own tests use these same helpers.
+"""
+
+from deepalert.testing._context import FakeLambdaContext
+from deepalert.testing._events import (
+    direct_event,
+    message_ids,
+    sns_envelope,
+    sns_event,
+    sqs_event,
+    sqs_sns_event,
+)
+
+__all__ = [
+    "FakeLambdaContext",
+    "direct_event",
+    "message_ids",
+    "sns_envelope",
+    "sns_event",
+    "sqs_event",
+    "sqs_sns_event",
+]
