@@ -31,10 +31,10 @@ from typing import Any, Final
 from deepalert.errors import WireError
 
 __all__ = [
+    "ZERO_TIME",
     "GoTime",
     "JSONValue",
     "Pairs",
-    "ZERO_TIME",
     "decode_bytes",
     "format_go_float",
     "go_dumps",
@@ -212,21 +212,22 @@ def normalize_json_value(value: Any, *, sort_keys: bool, path: str = "") -> Any:
     )
 
 
-def protect_floats(value: Any, tokens: dict[str, str], sort_keys: bool) -> Any:
-    """Prepare a JSON value for pydantic's writer.
+def protect_floats(value: Any, tokens: dict[str, str], sort_keys: bool,
+                   all_floats: bool = False) -> Any:
+    """Prepare a JSON value for pydantic's writer (or, with ``all_floats``, ``json.dumps``).
 
-    Floats that pydantic would write differently from Go are replaced by placeholder
+    Floats that the writer would write differently from Go are replaced by placeholder
     strings recorded in ``tokens`` (``placeholder -> Go text``); ``to_json`` swaps them back.
     """
-    if isinstance(value, float) and _needs_go_format(value):
+    if isinstance(value, float) and (all_floats or _needs_go_format(value)):
         token = f"\x00deepalert-float-{len(tokens)}-{_NONCE}\x00"
         tokens[token] = format_go_float(value)
         return token
     if isinstance(value, dict):
         keys = sorted(value) if sort_keys else value
-        return {k: protect_floats(value[k], tokens, sort_keys) for k in keys}
+        return {k: protect_floats(value[k], tokens, sort_keys, all_floats) for k in keys}
     if isinstance(value, list):
-        return [protect_floats(v, tokens, sort_keys) for v in value]
+        return [protect_floats(v, tokens, sort_keys, all_floats) for v in value]
     return value
 
 
@@ -244,7 +245,7 @@ def go_dumps(value: Any, *, sort_keys: bool = True) -> str:
     """Write a JSON value exactly as Go's ``json.Marshal`` writes an ``interface{}``."""
     tokens: dict[str, str] = {}
     prepared = protect_floats(normalize_json_value(value, sort_keys=sort_keys), tokens,
-                              sort_keys)
+                              sort_keys, all_floats=True)
     text = json.dumps(prepared, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return go_escape(restore_floats(text, tokens)) if tokens else go_escape(text)
 
@@ -284,20 +285,36 @@ def go_loads(data: str | bytes | bytearray | memoryview, *, pairs: bool = False)
     """
     text = decode_bytes(data)
     hook: Callable[[list[tuple[str, Any]]], Any] | None = Pairs if pairs else None
-    return json.loads(
+    value = json.loads(
         text,
         parse_float=_parse_float,
         parse_int=_parse_int,
         parse_constant=_reject_constant,
         object_pairs_hook=hook,
     )
+    if "\\ud" in text or "\\uD" in text:
+        # Go reads a \u escape of a lone surrogate as U+FFFD; json.loads keeps the surrogate.
+        value = _replace_surrogates(value)
+    return value
+
+
+def _replace_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, Pairs):
+        return Pairs((_replace_surrogates(k), _replace_surrogates(v)) for k, v in value)
+    if isinstance(value, dict):
+        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_surrogates(v) for v in value]
+    return value
 
 
 # ---------------------------------------------------------------------------------------------
 # Time
 
 _CANONICAL_TIME: Final = re.compile(
-    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d*[1-9])?(?:Z|[+-]\d\d:\d\d)"
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{0,8}[1-9])?(?:Z|[+-]\d\d:\d\d)"
 )
 _RFC3339: Final = re.compile(
     r"(?P<year>\d{4})-(?P<month>\d\d)-(?P<day>\d\d)T(?P<hour>\d\d?):(?P<minute>\d\d)"

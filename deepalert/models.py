@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import typing
 from collections.abc import Iterator
 from enum import Enum
@@ -30,7 +31,7 @@ from pydantic import (
     field_serializer,
     field_validator,
 )
-from pydantic_core import core_schema
+from pydantic_core import PydanticSerializationError, core_schema
 
 from deepalert import _wire
 from deepalert._wire import GoTime
@@ -165,6 +166,11 @@ def _empty(value: object) -> bool:
     return value is None or value == []
 
 
+def _is_none(value: object) -> bool:
+    # omitempty on an interface{} drops only a nil interface, not an empty value inside one.
+    return value is None
+
+
 def _omitempty(**kwargs: Any) -> Any:
     """A Go ``omitempty`` field: ``None`` or ``[]`` is left out of the JSON."""
     return Field(default=None, exclude_if=_empty, **kwargs)
@@ -210,7 +216,16 @@ class WireModel(BaseModel):
     def to_json(self) -> str:
         """Write this message exactly as Go's ``json.Marshal`` would."""
         tokens: dict[str, str] = {}
-        text = self.model_dump_json(context={_FLOAT_TOKENS: tokens})
+        try:
+            text = self.model_dump_json(context={_FLOAT_TOKENS: tokens})
+        except PydanticSerializationError:
+            # A str holding a lone surrogate (bytes that were not UTF-8, decoded in Python
+            # with surrogateescape) cannot be UTF-8 encoded; write it as Go writes an
+            # invalid byte, through the standard library writer.
+            tokens.clear()
+            value = self.model_dump(mode="json", context={_FLOAT_TOKENS: tokens,
+                                                          _ALL_FLOATS: True})
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         if tokens:
             text = _wire.restore_floats(text, tokens)
         return _wire.go_escape(text)
@@ -221,6 +236,7 @@ class WireModel(BaseModel):
 
 
 _FLOAT_TOKENS = "deepalert.float_tokens"
+_ALL_FLOATS = "deepalert.all_floats"
 _SLOW_MARKERS = (b"-0,", b"-0]", b"-0}", b"-0 ", b"-0\n", b"-0\r", b"-0\t")
 
 
@@ -236,8 +252,9 @@ def _serialize_any(value: Any, info: core_schema.SerializationInfo, sort_keys: b
     if info.mode_is_json():
         context = info.context
         tokens = context.get(_FLOAT_TOKENS) if isinstance(context, dict) else None
-        if tokens is not None:
-            return _wire.protect_floats(value, tokens, sort_keys)
+        if tokens is not None and isinstance(context, dict):
+            return _wire.protect_floats(value, tokens, sort_keys,
+                                        all_floats=bool(context.get(_ALL_FLOATS)))
         return _wire.normalize_json_value(value, sort_keys=sort_keys)
     return value
 
@@ -309,7 +326,7 @@ class Alert(WireModel):
     """When the alert happened; Go's zero time when the sender gave none."""
     attributes: list[Attribute] | None = None
     """What to investigate (at most 100); ``None`` is written ``null``."""
-    body: Any = _omitempty()
+    body: Any = Field(default=None, exclude_if=_is_none)
     """Any JSON value (at most 64 KiB as Go writes it); numbers are float64, keys sorted."""
 
     @field_validator("body", mode="after")

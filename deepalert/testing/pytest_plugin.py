@@ -1,0 +1,1 @@
+"""pytest plugin for deepalert (fixtures and reviewer cases)."""
