@@ -9,7 +9,8 @@ Every error the SDK raises on purpose derives from :class:`DeepAlertError`::
     ├── ConfigurationError                a missing or malformed setting (queue URL, env var)
     ├── EventError (ValueError)           a Lambda event of a shape no role accepts
     ├── DeliveryError                     messages SQS/SNS did not accept
-    └── ContentError (ValueError)         a finding the core could not decode
+    ├── ContentError (ValueError)         a finding the core could not decode
+    └── SourceError (ValueError)          a raw source event that cannot become an alert
 
 Messages name what was wrong and where; they never contain secrets.
 """
@@ -24,6 +25,7 @@ __all__ = [
     "EventError",
     "HandlerDefinitionError",
     "InvalidAlertError",
+    "SourceError",
     "WireError",
 ]
 
@@ -84,3 +86,35 @@ class DeliveryError(DeepAlertError):
 
 class ContentError(DeepAlertError, ValueError):
     """A finding content that the core's typed structs could not decode."""
+
+
+class SourceError(DeepAlertError, ValueError):
+    """A raw source event (GuardDuty, Suricata, ...) that cannot be converted into alerts.
+
+    Attributes:
+        source: the source format, such as ``"guardduty"`` (``"auto"`` when none was recognised).
+        field: the field at fault inside the event, such as ``"detail.id"`` (``""`` for the
+            event as a whole).
+        position: where the event is in the input, such as ``"line 3"`` or
+            ``"line 3, Records[1]"`` (``""`` for a single event).
+        reason: what was wrong, without the source, field and position.
+    """
+
+    def __init__(self, source: str, field: str, reason: str, position: str = "") -> None:
+        self.source = source
+        self.field = field
+        self.position = position
+        self.reason = reason
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        where = f"{self.position}: " if self.position else ""
+        what = f"{self.source} event"
+        if self.field:
+            what += f" field {self.field!r}"
+        return f"{where}{what}: {self.reason}"
+
+    def at(self, position: str) -> SourceError:
+        """This error with ``position`` put in front of the position it already names."""
+        joined = ", ".join(p for p in (position, self.position) if p)
+        return SourceError(self.source, self.field, self.reason, joined)
