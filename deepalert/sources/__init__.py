@@ -316,10 +316,7 @@ def convert(raw: Mapping[str, Any] | list[Any] | str | bytes, *, source: str = "
 
 
 def _read(path: str | Path) -> str:
-    if str(path) == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        data = Path(path).read_bytes()
+    data = sys.stdin.buffer.read() if str(path) == "-" else Path(path).read_bytes()
     if data[:2] == b"\x1f\x8b":  # a gzipped CloudTrail or EVE log file
         data = gzip.decompress(data)
     return data.decode("utf-8-sig", errors="replace")

@@ -139,16 +139,13 @@ def convert_record(record: Mapping[str, Any], policy: SourcePolicy, batch: Batch
         if isinstance(file, Mapping):
             attrs.hashes({k: file.get(k) for k in ("sha256", "sha1", "md5")})
 
-    key = attacker
-    if key is None:
+    key = attacker or ""
+    if not key:
         outside = [ip for ip in (src, dst) if ip is not None and policy.is_local(ip) is False]
-        inside = [ip for ip in (src, dst) if ip is not None and policy.is_local(ip)]
-        if len(outside) == 1:
-            key = outside[0]
-        elif len(inside) == 1 and len(outside) == 0 and None not in (src, dst):
-            key = src if dst == inside[0] else dst
-        else:
-            key = min((ip for ip in (src, dst) if ip is not None), default="")
+        # One side outside HOME_NET is the attacker; otherwise a choice that does not depend
+        # on which packet of the flow matched.
+        key = outside[0] if len(outside) == 1 else min(
+            (ip for ip in (src, dst) if ip is not None), default="")
     signature = text(alert.get("signature"))
     description = f"[{text(alert.get('category'))}] {signature} ({text(alert.get('action'))})"
     body = {k: v for k, v in record.items() if k not in _DROP}
