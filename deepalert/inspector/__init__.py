@@ -1,1 +1,34 @@
-"""Placeholder."""
+"""Inspectors: a function that investigates one attribute, run as a DeepAlert Lambda handler.
+
+Example:
+    >>> from deepalert import Attribute, AttrType, ContentHost, TaskResult
+    >>> from deepalert.inspector import inspector
+    >>> @inspector(author="ip-intel", types=[AttrType.IPADDR])
+    ... def ip_intel(attr: Attribute) -> TaskResult | None:
+    ...     return TaskResult(contents=[ContentHost(country=["JP"])])
+
+``ip_intel`` is the Lambda handler (Handler setting ``module.ip_intel``) and
+``ip_intel.func`` the plain function. See ``docs/inspector.md``.
+"""
+
+from deepalert.inspector._context import InspectionContext
+from deepalert.inspector._decorator import inspector
+from deepalert.inspector._handler import (
+    ContextInspectorFunction,
+    Inspector,
+    InspectorFunction,
+    PlainInspectorFunction,
+)
+from deepalert.inspector._log import InspectionLogger
+from deepalert.inspector._output import InspectorOutput
+
+__all__ = [
+    "ContextInspectorFunction",
+    "InspectionContext",
+    "InspectionLogger",
+    "Inspector",
+    "InspectorFunction",
+    "InspectorOutput",
+    "PlainInspectorFunction",
+    "inspector",
+]

@@ -1,0 +1,259 @@
+"""Sending messages to SQS with ``SendMessageBatch``: few requests, nothing silently lost.
+
+Messages are grouped per queue into batches of at most 10 entries and at most a byte
+ceiling (256 KiB by default; SQS allows up to 1 MiB). Entries SQS reports as failed, and
+batches whose request raised, are retried with bounded, jittered backoff; entries SQS
+rejects as the sender's fault are not retried. Every message ends up either accepted or in
+the returned failures, so a caller can tell which of its records are really done.
+
+boto3 is imported on the first send, and one client per (region, endpoint) is kept for the
+life of the process, so warm Lambda invocations reuse it. The region comes from the queue
+URL; ``AWS_ENDPOINT_URL_SQS`` or ``AWS_ENDPOINT_URL`` (LocalStack, moto server) is honoured.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+__all__ = [
+    "MAX_BATCH_ENTRIES",
+    "SQS_MAX_BYTES",
+    "BatchSender",
+    "OutMessage",
+    "SendFailure",
+    "SqsClient",
+    "default_client",
+    "queue_name",
+    "region_from_queue_url",
+]
+
+MAX_BATCH_ENTRIES = 10
+"""``SendMessageBatch`` takes at most 10 entries."""
+SQS_MAX_BYTES = 1_048_576
+"""The largest message, and batch, SQS accepts (1 MiB)."""
+
+_REGION_LABEL = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}")
+
+
+class SqsClient(Protocol):
+    """What the sender needs from an SQS client: boto3's ``send_message_batch``.
+
+    A boto3 client, a moto-backed client or :class:`deepalert.testing.MemorySink` all fit.
+    """
+
+    def send_message_batch(self, *, QueueUrl: str, Entries: list[dict[str, Any]]
+                           ) -> dict[str, Any]:
+        """Send up to 10 messages; return ``Successful`` and ``Failed`` entry lists."""
+        ...
+
+
+def region_from_queue_url(url: str) -> str | None:
+    """The AWS region named in a queue URL, or ``None`` when the URL names none.
+
+    Handles ``https://sqs.<region>.amazonaws.com/...``, the legacy
+    ``https://<region>.queue.amazonaws.com/...`` (and ``queue.amazonaws.com``, which is
+    us-east-1), VPC endpoints such as ``https://vpce-1a2b.sqs.<region>.vpce.amazonaws.com/...``,
+    China (``.amazonaws.com.cn``) and local hosts such as
+    ``http://sqs.<region>.localhost.localstack.cloud:4566/...``.
+
+    Example:
+        >>> region_from_queue_url("https://sqs.ap-northeast-1.amazonaws.com/1234/q")
+        'ap-northeast-1'
+    """
+    host = urlsplit(url).hostname or ""
+    if host == "queue.amazonaws.com":
+        return "us-east-1"
+    for label in host.split("."):
+        if _REGION_LABEL.fullmatch(label):
+            return label
+    return None
+
+
+def queue_name(url: str) -> str:
+    """The queue name (last path segment) of a queue URL, for messages and logs."""
+    path = urlsplit(url).path.rstrip("/")
+    return path.rsplit("/", 1)[-1] or url
+
+
+_clients: dict[tuple[str | None, str | None], Any] = {}
+_clients_lock = threading.Lock()
+
+
+def default_client(queue_url: str) -> SqsClient:
+    """The process-wide boto3 SQS client for the queue's region (created on first use).
+
+    The region comes from the URL, else from boto3's usual configuration
+    (``AWS_REGION``, ``AWS_DEFAULT_REGION``, profile). ``AWS_ENDPOINT_URL_SQS`` or
+    ``AWS_ENDPOINT_URL`` sends requests to that endpoint instead of AWS.
+    """
+    region = region_from_queue_url(queue_url)
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_SQS") or os.environ.get("AWS_ENDPOINT_URL")
+    key = (region, endpoint or None)
+    client = _clients.get(key)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(key)
+            if client is None:
+                import boto3  # imported here: it costs more to import than the whole SDK
+
+                client = boto3.client("sqs", region_name=region, endpoint_url=endpoint or None)
+                _clients[key] = client
+    return client  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class OutMessage:
+    """One message to send.
+
+    Attributes:
+        queue_url: where it goes.
+        body: the message body (a raw DeepAlert JSON message).
+        size: the body's size in UTF-8 bytes.
+        owner: the caller's tag, such as the index of the record that produced it.
+    """
+
+    queue_url: str
+    body: str
+    size: int
+    owner: int
+
+    @classmethod
+    def of(cls, queue_url: str, body: str, owner: int) -> OutMessage:
+        """A message with its size computed."""
+        return cls(queue_url, body, len(body.encode("utf-8")), owner)
+
+
+@dataclass(frozen=True)
+class SendFailure:
+    """A message that SQS did not accept after the retries, and why."""
+
+    message: OutMessage
+    reason: str
+
+
+class BatchSender:
+    """Sends messages with ``SendMessageBatch``, retrying failed entries a bounded number of times.
+
+    Args:
+        client_for: returns the client for a queue URL.
+        max_batch_bytes: the byte ceiling of one request (sum of the bodies).
+        attempts: how many times an entry is tried in all (at least 1).
+        base_delay: the first backoff in seconds; doubled each retry, with full jitter.
+        max_delay: the largest single backoff in seconds.
+        sleep: how to wait (injectable for tests).
+    """
+
+    def __init__(self, client_for: Callable[[str], SqsClient], *,
+                 max_batch_bytes: int = 262_144, attempts: int = 4,
+                 base_delay: float = 0.05, max_delay: float = 1.0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self._client_for = client_for
+        self._max_batch_bytes = max_batch_bytes
+        self._attempts = max(1, attempts)
+        self._base_delay = base_delay
+        self._max_delay = max_delay
+        self._sleep = sleep
+        self.requests = 0
+        """``SendMessageBatch`` requests made so far, retries included."""
+
+    def chunks(self, messages: Sequence[OutMessage]) -> Iterator[list[OutMessage]]:
+        """Split messages for one queue into batches within the entry and byte limits."""
+        batch: list[OutMessage] = []
+        size = 0
+        for message in messages:
+            if batch and (len(batch) == MAX_BATCH_ENTRIES
+                          or size + message.size > self._max_batch_bytes):
+                yield batch
+                batch, size = [], 0
+            batch.append(message)
+            size += message.size
+        if batch:
+            yield batch
+
+    def is_full(self, batch: Sequence[OutMessage]) -> bool:
+        """True when no further message could join this batch."""
+        return len(batch) >= MAX_BATCH_ENTRIES
+
+    def send(self, messages: Sequence[OutMessage]) -> list[SendFailure]:
+        """Send every message; return those SQS did not accept, with the reason."""
+        failures: list[SendFailure] = []
+        by_queue: dict[str, list[OutMessage]] = {}
+        for message in messages:
+            by_queue.setdefault(message.queue_url, []).append(message)
+        for queue_url, queued in by_queue.items():
+            for batch in self.chunks(queued):
+                failures.extend(self.send_batch(queue_url, batch))
+        return failures
+
+    def send_batch(self, queue_url: str, batch: Sequence[OutMessage]) -> list[SendFailure]:
+        """Send one batch (at most 10 messages for one queue), retrying what failed."""
+        pending = list(batch)
+        reasons: list[str] = []
+        failures: list[SendFailure] = []
+        for attempt in range(self._attempts):
+            if attempt:
+                ceiling = min(self._max_delay, self._base_delay * (2 ** (attempt - 1)))
+                self._sleep(random.uniform(0, ceiling))  # jitter, not crypto
+            entries = [{"Id": str(i), "MessageBody": m.body} for i, m in enumerate(pending)]
+            self.requests += 1
+            try:
+                response = self._client_for(queue_url).send_message_batch(
+                    QueueUrl=queue_url, Entries=entries)
+            except Exception as exc:  # any failure of the call is retried
+                reasons = [_describe_exception(exc)] * len(pending)
+                continue
+            pending, reasons, final = _read_response(response, pending)
+            failures.extend(final)
+            if not pending:
+                break
+        failures.extend(SendFailure(m, r) for m, r in zip(pending, reasons, strict=True))
+        return failures
+
+
+def _read_response(response: Any, pending: list[OutMessage]
+                   ) -> tuple[list[OutMessage], list[str], list[SendFailure]]:
+    """Split a batch response into (entries to retry, their reasons, final failures)."""
+    ok: set[str] = set()
+    failed: dict[str, Any] = {}
+    if isinstance(response, dict):
+        ok = {str(e.get("Id")) for e in response.get("Successful") or ()
+              if isinstance(e, dict)}
+        failed = {str(e.get("Id")): e for e in response.get("Failed") or ()
+                  if isinstance(e, dict)}
+    retry: list[OutMessage] = []
+    reasons: list[str] = []
+    final: list[SendFailure] = []
+    for i, message in enumerate(pending):
+        key = str(i)
+        entry = failed.get(key)
+        if entry is None and key in ok:
+            continue
+        if entry is None:
+            retry.append(message)
+            reasons.append("missing from the response")
+        elif entry.get("SenderFault"):
+            final.append(SendFailure(message, f"{entry.get('Code') or 'Failed'} "
+                                              "(sender fault, not retried)"))
+        else:
+            retry.append(message)
+            reasons.append(str(entry.get("Code") or "Failed"))
+    return retry, reasons, final
+
+
+def _describe_exception(exc: BaseException) -> str:
+    # botocore's ClientError carries the service's error code; its text may echo request
+    # details, so only the code and the class name are kept.
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        error = response.get("Error")
+        if isinstance(error, dict) and error.get("Code"):
+            return f"{type(exc).__name__} {error['Code']}"
+    return type(exc).__name__

@@ -1,0 +1,94 @@
+"""Structured JSON logs for inspectors, with secrets taken out.
+
+Each line is one JSON object: ``level``, ``message``, and the fields that say which task it
+is about (``report_id``, ``author``, ``attribute``). Nothing is configured at import: the
+lines go to the ``deepalert.inspector`` logger and whatever handlers the application (or the
+Lambda runtime) installs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+from deepalert.models import Attribute
+
+__all__ = ["InspectionLogger", "attribute_fields", "log", "logger", "redact"]
+
+logger = logging.getLogger("deepalert.inspector")
+
+_URL = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)(?:[^/\s@]*@)?([^/\s?#'\"]+)[^\s'\"]*")
+_SECRET_PAIR = re.compile(
+    r"(?i)\b(token|secret|password|passwd|api[_-]?key|apikey|authorization|signature"
+    r"|credential|session[_-]?token)(\"?\s*[:=]\s*\"?)(?:bearer\s+)?[^\s\"',;&]+"
+)
+_AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
+_BEARER = re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+")
+
+
+def redact(text: str) -> str:
+    """``text`` with URL paths and queries, token-like pairs and AWS key IDs masked.
+
+    Webhook URLs carry their secret in the path, so a URL keeps only its scheme and host.
+
+    Example:
+        >>> redact("POST https://hooks.slack.com/services/T0/B0/XYZ failed: token=abc")
+        'POST https://hooks.slack.com/… failed: token=***'
+    """
+    text = _URL.sub(lambda m: f"{m[1]}{m[2]}/…", text)
+    text = _SECRET_PAIR.sub(lambda m: f"{m[1]}{m[2]}***", text)
+    text = _BEARER.sub("Bearer ***", text)
+    return _AWS_KEY_ID.sub("***", text)
+
+
+def attribute_fields(attr: Attribute | None) -> dict[str, Any] | None:
+    """The attribute as a log field (type, key, value; long values cut)."""
+    if attr is None:
+        return None
+    value = attr.value if len(attr.value) <= 256 else attr.value[:256] + "…"
+    return {"type": attr.type, "key": attr.key, "value": value}
+
+
+def _line(level: int, message: str, fields: Mapping[str, Any]) -> str:
+    record = {"level": logging.getLevelName(level), "message": message}
+    record.update((k, v) for k, v in fields.items() if v is not None)
+    # A log line, not a DeepAlert message: the wire codec is not involved.
+    return json.dumps(record, ensure_ascii=False, default=str)
+
+
+def log(level: int, message: str, **fields: Any) -> None:
+    """Write one JSON line to the ``deepalert.inspector`` logger, if the level is enabled."""
+    if logger.isEnabledFor(level):
+        logger.log(level, _line(level, message, fields))
+
+
+class InspectionLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """A logger whose lines are JSON objects carrying the task's report ID, author and attribute.
+
+    Extra fields go in ``extra=``: ``ctx.logger.info("looked up", extra={"hits": 3})``.
+    """
+
+    def __init__(self, base: logging.Logger, fields: Mapping[str, Any]) -> None:
+        super().__init__(base, dict(fields))
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]
+                ) -> tuple[Any, MutableMapping[str, Any]]:
+        """Turn the message and its fields into one JSON line."""
+        fields: dict[str, Any] = dict(self.extra or {})
+        extra = kwargs.pop("extra", None)
+        if isinstance(extra, Mapping):
+            fields.update(extra)
+        level = fields.pop("_level", logging.INFO)
+        return _line(level, str(msg), fields), kwargs
+
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        """Log ``msg`` at ``level`` as a JSON line (``%`` arguments are applied first)."""
+        if self.isEnabledFor(level):
+            text = str(msg) % args if args else str(msg)
+            extra = dict(kwargs.pop("extra", None) or {})
+            extra["_level"] = level
+            line, rest = self.process(text, {**kwargs, "extra": extra})
+            self.logger.log(level, line, **rest)

@@ -1,0 +1,161 @@
+"""From what an inspector returns to the messages the core reads.
+
+Each content becomes one Finding, checked against the Go struct it must decode into before
+anything is sent; new attributes become one ReportAttribute. Every message is written by the
+wire codec, and the task attribute is the parsed one, re-emitted byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Union
+
+from deepalert.errors import ContentError, WireError
+from deepalert.models import (
+    Attribute,
+    ContentBinary,
+    ContentHost,
+    ContentUser,
+    Finding,
+    ReportAttribute,
+    TaskResult,
+)
+
+__all__ = [
+    "InspectorOutput",
+    "describe_attribute",
+    "finding_body",
+    "normalize_output",
+    "report_attribute_body",
+]
+
+InspectorOutput = Union[
+    TaskResult,
+    ContentHost,
+    ContentUser,
+    ContentBinary,
+    Sequence[Union[ContentHost, ContentUser, ContentBinary, Attribute]],
+    None,
+]
+"""What an inspector may return: a TaskResult, one content, a list of contents and new
+attributes, or ``None`` (nothing found)."""
+
+_CONTENTS = (ContentHost, ContentUser, ContentBinary)
+_Content = Union[ContentHost, ContentUser, ContentBinary]
+_RETURN_HINT = ("return a TaskResult, one content (ContentHost, ContentUser, ContentBinary), "
+                "a list of contents and new Attributes, or None")
+# Characters SQS refuses in a message body that Go's JSON writer leaves unescaped.
+_SQS_FORBIDDEN = ("\ufffe", "\uffff")
+
+
+def describe_attribute(attr: Attribute) -> str:
+    """A short description of an attribute for error messages: ``ipaddr 'src'='10.0.0.1'``."""
+    value = attr.value if len(attr.value) <= 80 else attr.value[:80] + "…"
+    key = attr.key if len(attr.key) <= 80 else attr.key[:80] + "…"
+    return f"{attr.type} {key!r}={value!r}"
+
+
+def normalize_output(value: object, author: str
+                     ) -> tuple[Sequence[_Content], Sequence[Attribute]]:
+    """Split an inspector's return value into (contents, new attributes).
+
+    Raises:
+        ContentError: the value is of none of the accepted shapes.
+    """
+    if value is None:
+        return (), ()
+    if isinstance(value, TaskResult):
+        return value.contents, value.new_attributes
+    if isinstance(value, _CONTENTS):
+        return (value,), ()
+    if isinstance(value, (list, tuple)):
+        contents: list[_Content] = []
+        attributes: list[Attribute] = []
+        for i, item in enumerate(value):
+            if isinstance(item, _CONTENTS):
+                contents.append(item)
+            elif isinstance(item, Attribute):
+                attributes.append(item)
+            else:
+                raise ContentError(
+                    f"inspector {author!r} returned a list whose item {i} is a "
+                    f"{type(item).__name__}; {_RETURN_HINT}")
+        return contents, attributes
+    raise ContentError(f"inspector {author!r} returned a {type(value).__name__}; {_RETURN_HINT}")
+
+
+def _check_size(text: str, what: str, author: str, attr: Attribute, limit: int) -> None:
+    size = len(text) if text.isascii() else len(text.encode("utf-8"))
+    if size > limit:
+        raise ContentError(
+            f"{what} from inspector {author!r} for attribute {describe_attribute(attr)} is "
+            f"{size} bytes, over the {limit}-byte message limit; return less, or raise "
+            "max_message_bytes= (SQS allows up to 1048576)")
+    for char in _SQS_FORBIDDEN:
+        if char in text:
+            raise ContentError(
+                f"{what} from inspector {author!r} for attribute {describe_attribute(attr)} "
+                f"contains U+{ord(char):04X}, which SQS refuses in a message")
+
+
+def finding_body(report_id: str, author: str, attr: Attribute, content: object, index: int,
+                 max_bytes: int) -> str:
+    """The Finding message for one content, checked as the core will decode it.
+
+    Raises:
+        ContentError: the content is not a content type, would not decode into its Go
+            struct, or the message is over ``max_bytes``.
+    """
+    where = f"content {index} from inspector {author!r} for attribute {describe_attribute(attr)}"
+    if not isinstance(content, _CONTENTS):
+        raise ContentError(f"{where} is a {type(content).__name__}; use ContentHost, "
+                           "ContentUser or ContentBinary")
+    model = type(content)
+    try:
+        text = content.to_json()
+        checked = model.from_json(text)
+    except WireError as exc:
+        raise ContentError(f"{where} would not decode into Go's {model.__name__}: {exc}"
+                           ) from None
+    except Exception as exc:  # pydantic refuses to serialize a field of the wrong type
+        raise ContentError(f"{where} cannot be written as Go's {model.__name__}: "
+                           f"{type(exc).__name__}: {exc}") from None
+    finding = Finding.model_construct(
+        report_id=report_id, author=author, attribute=attr,
+        type=model.content_type.value, content=checked.model_dump(mode="json"))
+    body = finding.to_json()
+    _check_size(body, "a finding", author, attr, max_bytes)
+    return body
+
+
+def report_attribute_body(report_id: str, author: str, attr: Attribute,
+                          new_attributes: Sequence[Attribute], max_bytes: int) -> str:
+    """The ReportAttribute message for the new attributes of one task.
+
+    A new attribute without a timestamp gets the task attribute's timestamp.
+
+    Raises:
+        ContentError: an item is not an Attribute, the message would not decode, or it is
+            over ``max_bytes``.
+    """
+    filled: list[Attribute] = []
+    for i, new in enumerate(new_attributes):
+        if not isinstance(new, Attribute):
+            raise ContentError(
+                f"new attribute {i} from inspector {author!r} for attribute "
+                f"{describe_attribute(attr)} is a {type(new).__name__}; use Attribute")
+        if new.timestamp is None and attr.timestamp is not None:
+            new = new.model_copy(update={"timestamp": attr.timestamp})
+        filled.append(new)
+    message = ReportAttribute.model_construct(
+        report_id=report_id, author=author, origin_attr=attr, attributes=filled)
+    try:
+        body = message.to_json()
+        ReportAttribute.from_json(body)
+    except Exception as exc:
+        raise ContentError(
+            f"new attributes from inspector {author!r} for attribute "
+            f"{describe_attribute(attr)} cannot be written as Go's ReportAttribute: "
+            f"{type(exc).__name__}: {exc}") from None
+    _check_size(body, "new attributes", author, attr, max_bytes)
+    return body
