@@ -12,11 +12,18 @@ from deepalert.testing._events import (
     sqs_event,
     sqs_sns_event,
 )
+from deepalert.testing._inspect import DEFAULT_REPORT_ID, InspectionResult, run_inspector
+from deepalert.testing._sink import MemorySink, SentMessage
 
 __all__ = [
+    "DEFAULT_REPORT_ID",
     "FakeLambdaContext",
+    "InspectionResult",
+    "MemorySink",
+    "SentMessage",
     "direct_event",
     "message_ids",
+    "run_inspector",
     "sns_envelope",
     "sns_event",
     "sqs_event",
