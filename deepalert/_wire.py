@@ -20,8 +20,6 @@ the core uses them (see ``docs/wire.md``):
 from __future__ import annotations
 
 import codecs
-import hashlib
-import json
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -59,22 +57,21 @@ _HTML_ESCAPES: Final = (
     ("\u2029", "\\u2029"),
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_NEEDS_HTML_ESCAPE = re.compile("[<>&\u2028\u2029]")
 
 
-def go_escape(text: str) -> str:
+def go_escape(text: str, *, surrogates: bool = False) -> str:
     """Apply Go's HTML-safe escapes to JSON text written by ``json.dumps`` or pydantic.
 
     Both already write ``\\b``/``\\f``/``\\n``/``\\r``/``\\t`` short and other control
     characters as lower-case ``\\u00xx``, as Go 1.22 does. The characters replaced here can
-    only stand inside JSON strings, so a plain replace is exact. A lone surrogate (a string
-    built in Python from bytes that were not UTF-8) is written as ``\\ufffd``, as Go writes
-    an invalid byte.
+    only stand inside JSON strings, so a plain replace is exact. With ``surrogates``, a lone
+    surrogate (a string built in Python from bytes that were not UTF-8) is written as
+    ``\\ufffd``, as Go writes an invalid byte; pydantic's writer never lets one through.
     """
-    if _NEEDS_HTML_ESCAPE.search(text) is not None:
-        for raw, escaped in _HTML_ESCAPES:
+    for raw, escaped in _HTML_ESCAPES:
+        if raw in text:
             text = text.replace(raw, escaped)
-    if _SURROGATE.search(text) is not None:
+    if surrogates and _SURROGATE.search(text) is not None:
         text = _SURROGATE.sub(lambda _: "\\ufffd", text)
     return text
 
@@ -212,6 +209,26 @@ def normalize_json_value(value: Any, *, sort_keys: bool, path: str = "") -> Any:
     )
 
 
+def contains_zero(value: Any) -> bool:
+    """True when a JSON value holds a numeric zero (which might have been written ``-0``)."""
+    if type(value) is int or type(value) is float:
+        return value == 0
+    if isinstance(value, dict):
+        return any(contains_zero(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_zero(v) for v in value)
+    return False
+
+
+_NEGATIVE_ZERO: Final = re.compile(rb"-0(?![0-9.eE])")
+
+
+def has_negative_zero_literal(data: str | bytes) -> bool:
+    """True when JSON text holds the number ``-0`` (pydantic's parser reads it as ``0``)."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    return _NEGATIVE_ZERO.search(raw) is not None
+
+
 def protect_floats(value: Any, tokens: dict[str, str], sort_keys: bool,
                    all_floats: bool = False) -> Any:
     """Prepare a JSON value for pydantic's writer (or, with ``all_floats``, ``json.dumps``).
@@ -231,23 +248,25 @@ def protect_floats(value: Any, tokens: dict[str, str], sort_keys: bool,
     return value
 
 
-_NONCE: Final = hashlib.sha256(str(id(object())).encode()).hexdigest()[:16]
+_NONCE: Final = f"{id(object()):x}{id(_SURROGATE):x}"
 
 
 def restore_floats(text: str, tokens: Mapping[str, str]) -> str:
     """Swap the placeholders of :func:`protect_floats` for Go's number text."""
     for token, number in tokens.items():
-        text = text.replace(json.dumps(token), number)
+        text = text.replace(f'"{token}"'.replace("\x00", "\\u0000"), number)
     return text
 
 
 def go_dumps(value: Any, *, sort_keys: bool = True) -> str:
     """Write a JSON value exactly as Go's ``json.Marshal`` writes an ``interface{}``."""
+    import json
+
     tokens: dict[str, str] = {}
     prepared = protect_floats(normalize_json_value(value, sort_keys=sort_keys), tokens,
                               sort_keys, all_floats=True)
     text = json.dumps(prepared, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return go_escape(restore_floats(text, tokens)) if tokens else go_escape(text)
+    return go_escape(restore_floats(text, tokens) if tokens else text, surrogates=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,6 +302,8 @@ def go_loads(data: str | bytes | bytearray | memoryview, *, pairs: bool = False)
     With ``pairs``, objects are lists of ``(key, value)`` pairs in input order, so that
     duplicate keys and case-insensitive matches can be resolved as Go resolves them.
     """
+    import json
+
     text = decode_bytes(data)
     hook: Callable[[list[tuple[str, Any]]], Any] | None = Pairs if pairs else None
     value = json.loads(
@@ -316,6 +337,23 @@ def _replace_surrogates(value: Any) -> Any:
 _CANONICAL_TIME: Final = re.compile(
     r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{0,8}[1-9])?(?:Z|[+-]\d\d:\d\d)"
 )
+CANONICAL_TIME_PATTERN: Final = (
+    r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+    r"(?:\.\d{0,8}[1-9])?(?:Z|[+-](?:(?:[01]\d|2[0-3]):(?:0[1-9]|[1-5]\d)"
+    r"|(?:0[1-9]|1\d|2[0-3]):00))$"
+)
+"""Go's own output: what a time is when ``GoTime`` can take the text as it is."""
+
+
+def trusted_time(text: str) -> GoTime:
+    """Wrap text that matched :data:`CANONICAL_TIME_PATTERN`; only day 29-31 needs a check."""
+    if text[8] == "3" or text[8:10] == "29":
+        year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
+        if day > _days_in(month, year):
+            raise ValueError("day out of range")
+    return str.__new__(GoTime, text)
+
+
 _RFC3339: Final = re.compile(
     r"(?P<year>\d{4})-(?P<month>\d\d)-(?P<day>\d\d)T(?P<hour>\d\d?):(?P<minute>\d\d)"
     r":(?P<second>\d\d)(?:[.,](?P<fraction>\d+))?"
@@ -486,6 +524,8 @@ def fold_name(name: str) -> str:
 
 def hash_hex(data: str) -> str:
     """SHA-256 of the UTF-8 bytes, as 64 lower-case hex digits."""
+    import hashlib
+
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 

@@ -11,11 +11,8 @@ text for times (a naive ``datetime`` is UTC). Strings the core does not restrict
 types and contexts, severities, statuses) are kept as read, known or not.
 """
 
-from __future__ import annotations
-
-import base64
-import hashlib
-import json
+import functools
+import operator
 import typing
 from collections.abc import Iterator
 from enum import Enum
@@ -26,7 +23,6 @@ from pydantic import (
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
-    Strict,
     ValidationError,
     field_serializer,
     field_validator,
@@ -143,8 +139,16 @@ class _GoTimeAnnotation:
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler
                                      ) -> core_schema.CoreSchema:
-        return core_schema.no_info_plain_validator_function(
-            _wire.coerce_time,
+        # Go's own output takes a fast path checked by pydantic-core; anything else (other
+        # spellings, datetime objects, null) goes through the full parser.
+        canonical = core_schema.no_info_after_validator_function(
+            _wire.trusted_time,
+            core_schema.str_schema(pattern=_wire.CANONICAL_TIME_PATTERN, strict=True),
+        )
+        lenient = core_schema.no_info_plain_validator_function(_wire.coerce_time)
+        return core_schema.union_schema(
+            [canonical, lenient],
+            mode="left_to_right",
             serialization=core_schema.plain_serializer_function_ser_schema(
                 str.__str__, return_schema=core_schema.str_schema(), when_used="unless-none"
             ),
@@ -152,23 +156,20 @@ class _GoTimeAnnotation:
 
     @classmethod
     def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: Any
-                                     ) -> JsonSchemaValue:
+                                     ) -> "JsonSchemaValue":
         return {"type": "string", "format": "date-time"}
 
 
 Time = Annotated[GoTime, _GoTimeAnnotation]
 """A Go ``time.Time`` field: always written; JSON ``null`` reads as the zero time."""
 
-GoBool = Annotated[bool, Strict()]
 
 
-def _empty(value: object) -> bool:
-    return value is None or value == []
-
-
-def _is_none(value: object) -> bool:
-    # omitempty on an interface{} drops only a nil interface, not an empty value inside one.
-    return value is None
+# omitempty: a nil or empty slice or pointer is left out. operator.not_ is exact for the
+# list | None and GoTime | None fields it guards (a GoTime is never ""), and, being C, cheap.
+_empty = operator.not_
+# omitempty on an interface{} drops only a nil interface, not an empty value inside one.
+_is_none = functools.partial(operator.is_, None)
 
 
 def _omitempty(**kwargs: Any) -> Any:
@@ -188,7 +189,8 @@ class WireModel(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        use_attribute_docstrings=True,
+        use_attribute_docstrings=False,
+        defer_build=True,
         validate_default=False,
         frozen=False,
     )
@@ -206,12 +208,15 @@ class WireModel(BaseModel):
         """
         if isinstance(data, (bytearray, memoryview)):
             data = bytes(data)
-        if not _needs_slow_path(data):
-            try:
-                return cls.model_validate_json(data)
-            except ValidationError:
-                pass  # fall through: the lenient decoder decides, and names the error
-        return _decode_go(cls, data)
+        seen: dict[str, bool] = {}
+        try:
+            model = cls.model_validate_json(data, context={_ZERO_SEEN: seen})
+        except ValidationError:
+            return _decode_go(cls, data)  # the lenient decoder decides, and names the error
+        if seen and _wire.has_negative_zero_literal(data):
+            # pydantic's parser read a -0 in a JSON value as 0; Go's float64 keeps the sign.
+            return _decode_go(cls, data)
+        return model
 
     def to_json(self) -> str:
         """Write this message exactly as Go's ``json.Marshal`` would."""
@@ -222,10 +227,13 @@ class WireModel(BaseModel):
             # A str holding a lone surrogate (bytes that were not UTF-8, decoded in Python
             # with surrogateescape) cannot be UTF-8 encoded; write it as Go writes an
             # invalid byte, through the standard library writer.
+            import json
+
             tokens.clear()
             value = self.model_dump(mode="json", context={_FLOAT_TOKENS: tokens,
                                                           _ALL_FLOATS: True})
             text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            return _wire.go_escape(_wire.restore_floats(text, tokens), surrogates=True)
         if tokens:
             text = _wire.restore_floats(text, tokens)
         return _wire.go_escape(text)
@@ -237,13 +245,18 @@ class WireModel(BaseModel):
 
 _FLOAT_TOKENS = "deepalert.float_tokens"
 _ALL_FLOATS = "deepalert.all_floats"
-_SLOW_MARKERS = (b"-0,", b"-0]", b"-0}", b"-0 ", b"-0\n", b"-0\r", b"-0\t")
+_ZERO_SEEN = "deepalert.zero_seen"
 
 
-def _needs_slow_path(data: str | bytes) -> bool:
-    # pydantic's JSON parser reads the integer literal -0 as 0, where Go's float64 keeps -0.
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-    return any(marker in raw for marker in _SLOW_MARKERS)
+def _normalize_any(value: Any, info: core_schema.ValidationInfo, *, sort_keys: bool,
+                   path: str) -> Any:
+    if isinstance(value, WireModel):
+        value = value.model_dump(mode="json")
+    value = _wire.normalize_json_value(value, sort_keys=sort_keys, path=path)
+    context = info.context
+    if isinstance(context, dict) and _ZERO_SEEN in context and _wire.contains_zero(value):
+        context[_ZERO_SEEN]["any"] = True
+    return value
 
 
 def _serialize_any(value: Any, info: core_schema.SerializationInfo, sort_keys: bool) -> Any:
@@ -331,8 +344,8 @@ class Alert(WireModel):
 
     @field_validator("body", mode="after")
     @classmethod
-    def _normalize_body(cls, value: Any) -> Any:
-        return _wire.normalize_json_value(value, sort_keys=True, path="body")
+    def _normalize_body(cls, value: Any, info: core_schema.ValidationInfo) -> Any:
+        return _normalize_any(value, info, sort_keys=True, path="body")
 
     @field_serializer("body", mode="plain")
     def _write_body(self, value: Any, info: core_schema.SerializationInfo) -> Any:
@@ -340,11 +353,13 @@ class Alert(WireModel):
 
     def alert_id(self) -> str:
         """The Go core's ``AlertID()``: ``alert:`` + sha256 of detector, rule_id and alert_key."""
+        import base64
+
         def b64(text: str) -> str:
             return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
         joined = f"{b64(self.detector)}:{b64(self.rule_id)}:{b64(self.alert_key)}"
-        return "alert:" + hashlib.sha256(joined.encode("ascii")).hexdigest()
+        return "alert:" + _wire.hash_hex(joined)
 
     def validate_limits(self) -> None:
         """Check the limits of the Go core's ``Alert.Validate()``, counted in bytes.
@@ -400,7 +415,7 @@ class EntityMalwareScan(WireModel):
 
     vendor: str = ""
     name: str = ""
-    positive: GoBool = False
+    positive: bool = Field(default=False, strict=True)
     source: str = ""
 
 
@@ -499,7 +514,7 @@ class ReportResult(WireModel):
     reason: str = ""
 
     @classmethod
-    def of(cls, severity: Severity | str, reason: str = "") -> ReportResult:
+    def of(cls, severity: Severity | str, reason: str = "") -> "ReportResult":
         """Shorthand for ``ReportResult(severity=..., reason=...)``."""
         return cls(severity=severity, reason=reason)
 
@@ -551,10 +566,8 @@ class Finding(WireModel):
 
     @field_validator("content", mode="after")
     @classmethod
-    def _normalize_content(cls, value: Any) -> Any:
-        if isinstance(value, WireModel):
-            return value.model_dump(mode="json")
-        return _wire.normalize_json_value(value, sort_keys=False, path="content")
+    def _normalize_content(cls, value: Any, info: core_schema.ValidationInfo) -> Any:
+        return _normalize_any(value, info, sort_keys=False, path="content")
 
     @field_serializer("content", mode="plain")
     def _write_content(self, value: Any, info: core_schema.SerializationInfo) -> Any:
@@ -596,7 +609,7 @@ class TaskResult(BaseModel):
     Not a wire type: the SDK turns it into Finding and ReportAttribute messages.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     contents: list[Content] = Field(default_factory=list)
     new_attributes: list[Attribute] = Field(default_factory=list)

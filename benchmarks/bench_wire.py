@@ -1,0 +1,147 @@
+"""Wire codec speed and import cost, as ratios to plain pydantic in the same process.
+
+Run: ``python benchmarks/bench_wire.py``. Figures are kept in ``docs/performance.md``.
+
+* ``Report.to_json`` / ``Report.from_json`` on a report with 10 alerts (5 attributes each,
+  a small body) and 50 sections (a host content each), against ``model_dump_json`` /
+  ``model_validate_json`` of plain pydantic models of the same shape (stdlib ``datetime``
+  fields, no Go rules). Target: at most 2x.
+* ``python -c "from deepalert import Alert, Report"`` against
+  ``python -c "from pydantic import BaseModel"`` (the floor of any pydantic-based package), and
+  against a script that defines one trivial pydantic model (the floor of any package that
+  defines models at all). Target: at most 1.3x the first.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _util import interleaved, startup
+
+from deepalert import Report
+
+
+class PAttribute(BaseModel):
+    type: str
+    key: str
+    value: str
+    context: list[str] | None = None
+    timestamp: datetime | None = None
+
+
+class PAlert(BaseModel):
+    detector: str
+    rule_name: str
+    rule_id: str
+    alert_key: str
+    description: str
+    timestamp: datetime
+    attributes: list[PAttribute] | None = None
+    body: Any = None
+
+
+class PActivity(BaseModel):
+    service_name: str
+    remote_addr: str
+    principal: str
+    action: str
+    target: str
+    last_seen: datetime
+
+
+class PHost(BaseModel):
+    ipaddr: list[str] | None = None
+    country: list[str] | None = None
+    owner: list[str] | None = None
+    activities: list[PActivity] | None = None
+
+
+class PSection(BaseModel):
+    attr: PAttribute
+    hosts: list[PHost] | None = None
+
+
+class PResult(BaseModel):
+    severity: str
+    reason: str
+
+
+class PReport(BaseModel):
+    id: str
+    alerts: list[PAlert] | None
+    attributes: list[PAttribute] | None
+    sections: list[PSection] | None
+    result: PResult
+    status: str
+    created_at: datetime
+
+
+def attribute(i: int) -> dict[str, Any]:
+    return {"type": "ipaddr", "key": "src", "value": f"10.0.{i // 256}.{i % 256}",
+            "context": ["client", "remote"], "timestamp": "2020-01-02T03:04:05.123456789Z"}
+
+
+def report_json() -> str:
+    report = {
+        "id": "5c8e0ba3-3a8e-4b5e-9d43-8f5d0e7c0a11",
+        "alerts": [{
+            "detector": "guardduty", "rule_name": "SSH brute force", "rule_id": f"rule-{i}",
+            "alert_key": f"k{i}", "description": "Many failed SSH logins <from> a host & more",
+            "timestamp": "2021-03-04T05:06:07.5Z",
+            "attributes": [attribute(i * 5 + j) for j in range(5)],
+            "body": {"count": 120, "port": 22, "severity": 5.5, "tags": ["ssh", "bruteforce"]},
+        } for i in range(10)],
+        "attributes": [attribute(i) for i in range(50)],
+        "sections": [{
+            "attr": attribute(i),
+            "hosts": [{"ipaddr": [f"10.0.0.{i}"], "country": ["JP"], "owner": ["corp"],
+                       "activities": [{"service_name": "ssh", "remote_addr": "192.0.2.1",
+                                       "principal": "alice", "action": "login",
+                                       "target": "bastion",
+                                       "last_seen": "2020-05-06T07:08:09Z"}]}],
+        } for i in range(50)],
+        "result": {"severity": "", "reason": ""},
+        "status": "new",
+        "created_at": "2021-03-04T05:06:07Z",
+    }
+    return Report.model_validate(report).to_json()
+
+
+def main() -> None:
+    text = report_json()
+    data = text.encode()
+    ours = Report.from_json(data)
+    theirs = PReport.model_validate_json(data)
+    assert ours.to_json() == text
+    codec = interleaved({
+        "from_json": lambda: Report.from_json(data),
+        "model_validate_json": lambda: PReport.model_validate_json(data),
+        "to_json": ours.to_json,
+        "model_dump_json": theirs.model_dump_json,
+    }, number=200)
+    print(f"report: {len(data):,} bytes, 10 alerts, 50 sections")
+    print(f"from_json  {codec['from_json'] * 1e6:8.0f} us   pydantic "
+          f"{codec['model_validate_json'] * 1e6:8.0f} us   ratio "
+          f"{codec['from_json'] / codec['model_validate_json']:.2f}x")
+    print(f"to_json    {codec['to_json'] * 1e6:8.0f} us   pydantic "
+          f"{codec['model_dump_json'] * 1e6:8.0f} us   ratio "
+          f"{codec['to_json'] / codec['model_dump_json']:.2f}x")
+
+    starts = startup({
+        "pydantic": "from pydantic import BaseModel",
+        "one model": "from pydantic import BaseModel\nclass M(BaseModel):\n    x: int = 0",
+        "deepalert": "from deepalert import Alert, Report",
+    })
+    base = starts["pydantic"]
+    for name, seconds in starts.items():
+        print(f"import {name:10s} {seconds * 1000:6.0f} ms   ratio {seconds / base:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
