@@ -14,6 +14,7 @@ from deepalert.errors import (
     EventError,
     HandlerDefinitionError,
     InvalidAlertError,
+    InvalidResultError,
     WireError,
 )
 from deepalert.models import (
@@ -72,6 +73,7 @@ __all__ = [
     "GoTime",
     "HandlerDefinitionError",
     "InvalidAlertError",
+    "InvalidResultError",
     "Report",
     "ReportAttribute",
     "ReportResult",

@@ -10,6 +10,7 @@ Every error the SDK raises on purpose derives from :class:`DeepAlertError`::
     ├── EventError (ValueError)           a Lambda event of a shape no role accepts
     ├── DeliveryError                     messages SQS/SNS did not accept
     ├── ContentError (ValueError)         a finding the core could not decode
+    ├── InvalidResultError (ValueError)   a reviewer's return value the core could not read
     └── SourceError (ValueError)          a raw source event that cannot become an alert
 
 Messages name what was wrong and where; they never contain secrets.
@@ -25,6 +26,7 @@ __all__ = [
     "EventError",
     "HandlerDefinitionError",
     "InvalidAlertError",
+    "InvalidResultError",
     "SourceError",
     "WireError",
 ]
@@ -86,6 +88,18 @@ class DeliveryError(DeepAlertError):
 
 class ContentError(DeepAlertError, ValueError):
     """A finding content that the core's typed structs could not decode."""
+
+
+class InvalidResultError(DeepAlertError, ValueError):
+    """A value a reviewer returned that the core could not read (or would misread).
+
+    Attributes:
+        role: the reviewer's name, such as ``"policy.review"``.
+    """
+
+    def __init__(self, role: str, detail: str) -> None:
+        self.role = role
+        super().__init__(f"reviewer {role} returned {detail}")
 
 
 class SourceError(DeepAlertError, ValueError):

@@ -550,6 +550,57 @@ class Report(WireModel):
                             *(section.binaries or ())]:
                 yield section.attr, content
 
+    # Reading helpers for reviewers and emitters. ``type`` and ``contexts`` filter the
+    # attribute as :meth:`Attribute.match` does (no filter: every attribute).
+
+    def hosts(self, type: str | None = None, *contexts: str
+              ) -> Iterator[tuple[Attribute, ContentHost]]:
+        """Every host content with the attribute it is about, such as ``("ipaddr", "remote")``.
+
+        Example::
+
+            for attr, host in report.hosts(AttrType.IPADDR, AttrContext.REMOTE):
+                ...
+        """
+        for section in self.sections or ():
+            if section.attr.match(type, *contexts):
+                yield from ((section.attr, host) for host in section.hosts or ())
+
+    def users(self, type: str | None = None, *contexts: str
+              ) -> Iterator[tuple[Attribute, ContentUser]]:
+        """Every user content with the attribute it is about (filtered like :meth:`hosts`)."""
+        for section in self.sections or ():
+            if section.attr.match(type, *contexts):
+                yield from ((section.attr, user) for user in section.users or ())
+
+    def binaries(self, type: str | None = None, *contexts: str
+                 ) -> Iterator[tuple[Attribute, ContentBinary]]:
+        """Every binary content with the attribute it is about (filtered like :meth:`hosts`)."""
+        for section in self.sections or ():
+            if section.attr.match(type, *contexts):
+                yield from ((section.attr, binary) for binary in section.binaries or ())
+
+    def find_attributes(self, type: str | None = None, *contexts: str) -> list[Attribute]:
+        """The report's and its alerts' attributes of this type with every one of these contexts.
+
+        Each attribute comes once (same type, key, value and context), report attributes first.
+        """
+        found: dict[tuple[str, str, str, tuple[str, ...]], Attribute] = {}
+        for attr in [*(self.attributes or ()),
+                     *(a for alert in self.alerts or () for a in alert.attributes or ())]:
+            if attr.match(type, *contexts):
+                found.setdefault((attr.type, attr.key, attr.value,
+                                  tuple(sorted(attr.context or ()))), attr)
+        return list(found.values())
+
+    def alerts_by_rule(self, *rule_ids: str) -> list[Alert]:
+        """The alerts with one of these rule IDs, in report order; the others are skipped.
+
+        A report can mix rules: pick the alerts a policy knows rather than giving up at the
+        first one it does not (the Go example reviewer's mistake).
+        """
+        return [alert for alert in self.alerts or () if alert.rule_id in rule_ids]
+
 
 class Finding(WireModel):
     """One content an inspector found about one task attribute (finding queue message)."""
