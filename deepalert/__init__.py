@@ -15,6 +15,7 @@ from deepalert.errors import (
     HandlerDefinitionError,
     InvalidAlertError,
     InvalidResultError,
+    SourceError,
     WireError,
 )
 from deepalert.models import (
@@ -80,6 +81,7 @@ __all__ = [
     "ReportStatus",
     "Section",
     "Severity",
+    "SourceError",
     "Task",
     "TaskResult",
     "WireError",

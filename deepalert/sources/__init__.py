@@ -264,8 +264,11 @@ def _value(value: Any, source: str, policy: SourcePolicy, batch: Batch, where: s
             _value(_parse(message, source), source, policy, batch, step)
         return
     detail = value.get("detail")
-    if "detail-type" in value and isinstance(detail, Mapping):
-        if value.get("detail-type") == "GuardDuty Finding" or source == "guardduty":
+    if isinstance(detail, Mapping) and ("detail-type" in value or (
+            source in ("auto", "guardduty") and detect_source(value) is None)):
+        # EventBridge; also its bare {"detail": ...} as test events often are.
+        if value.get("detail-type") == "GuardDuty Finding" or source == "guardduty" or (
+                source == "auto" and guardduty.matches(detail)):
             _record(value, "guardduty", policy, batch, where)
         else:
             _value(detail, source, policy, batch, _join(where, "detail"))

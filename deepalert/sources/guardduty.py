@@ -54,8 +54,10 @@ def matches(record: Mapping[str, Any]) -> bool:
     """True for a GuardDuty finding (bare) or its EventBridge event."""
     if record.get("detail-type") == "GuardDuty Finding":
         return True
-    return all(ci_get(record, k) is not None for k in ("type", "service", "resource")) and (
-        ci_get(record, "schemaVersion") is not None or ci_get(record, "accountId") is not None)
+    if ci_get(record, "type") is None or not isinstance(ci_get(record, "service"), Mapping):
+        return False
+    return ":guardduty:" in text(ci_get(record, "arn")) or (
+        ci_get(record, "resource") is not None and ci_get(record, "schemaVersion") is not None)
 
 
 def to_alerts(raw: Mapping[str, Any], *, policy: SourcePolicy | None = None) -> list[Alert]:

@@ -98,6 +98,12 @@ def _detector(finding: Mapping[str, Any], is_guardduty: bool) -> str:
     return name or uid
 
 
+def _seen(info: Mapping[str, Any], wanted: bool) -> tuple[Any, ...]:
+    # GuardDuty's own time is when the activity was last seen, as in the direct and ASFF
+    # channels; other findings take the event time first.
+    return (info.get("last_seen_time_dt"), info.get("last_seen_time")) if wanted else ()
+
+
 def convert_record(finding: Mapping[str, Any], policy: SourcePolicy, batch: Batch,
                    where: str = "") -> None:
     """Add the alert for one OCSF finding to ``batch`` (or note why it was skipped)."""
@@ -134,9 +140,10 @@ def convert_record(finding: Mapping[str, Any], policy: SourcePolicy, batch: Batc
     body = {k: v for k, v in finding.items() if k != "raw_data"}
     finish(batch, policy, source=NAME, record=finding, detector=_detector(finding, is_guardduty),
            rule_id=rule_id, rule_name=text(analytic.get("name") or info.get("title")),
-           alert_key=alert_key, description=text(info.get("desc") or finding.get("message")),
-           timestamp=first_time(finding.get("time_dt"), finding.get("time"),
-                                info.get("last_seen_time_dt"), info.get("last_seen_time"),
+           alert_key=alert_key, description=text(info.get("desc") or finding.get("message")
+                                or info.get("title")),
+           timestamp=first_time(*_seen(info, is_guardduty), finding.get("time_dt"),
+                                finding.get("time"), *_seen(info, True),
                                 info.get("modified_time_dt"), info.get("modified_time"),
                                 info.get("created_time_dt"), info.get("created_time")),
            attrs=attrs, body=body, heavy=HEAVY,

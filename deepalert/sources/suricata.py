@@ -109,8 +109,6 @@ def convert_record(record: Mapping[str, Any], policy: SourcePolicy, batch: Batch
             continue
         contexts: list[str] = []
         local = policy.is_local(ip)
-        if local is None and attacker is not None:
-            local = ip != attacker if ip in (attacker, victim) else None
         if local is not None:
             contexts.append("local" if local else "remote")
         if ip == client:
@@ -123,7 +121,7 @@ def convert_record(record: Mapping[str, Any], policy: SourcePolicy, batch: Batch
             contexts.append("object")
         attrs.ip(key, ip, *contexts)
     if attacker is not None and attacker not in (src, dst):
-        attrs.ip("remote_ip", attacker, "remote", "subject")
+        attrs.ip("src_ip", attacker, "subject")
     http_host = text(dotted(record, "http.hostname"))
     attrs.domain("http_host", http_host, "server")
     url = text(dotted(record, "http.url"))
