@@ -13,17 +13,34 @@ from deepalert.testing._events import (
     sqs_sns_event,
 )
 from deepalert.testing._inspect import DEFAULT_REPORT_ID, InspectionResult, run_inspector
+from deepalert.testing._reports import (
+    make_alert,
+    make_attribute,
+    make_malware,
+    make_report,
+    make_section,
+)
+from deepalert.testing._roles import EmitRun, ReviewRun, run_emitter, run_reviewer
 from deepalert.testing._sink import MemorySink, SentMessage
 
 __all__ = [
     "DEFAULT_REPORT_ID",
+    "EmitRun",
     "FakeLambdaContext",
     "InspectionResult",
     "MemorySink",
+    "ReviewRun",
     "SentMessage",
     "direct_event",
+    "make_alert",
+    "make_attribute",
+    "make_malware",
+    "make_report",
+    "make_section",
     "message_ids",
+    "run_emitter",
     "run_inspector",
+    "run_reviewer",
     "sns_envelope",
     "sns_event",
     "sqs_event",
