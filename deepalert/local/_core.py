@@ -1,0 +1,327 @@
+"""The DeepAlert core's semantics, written against small interfaces.
+
+This is what the Go core's Lambdas do (protocol notes §2), one method per Lambda:
+
+=========================  =====================================================
+Go Lambda                  here
+=========================  =====================================================
+receptAlert                :meth:`Core.receive_alert`
+dispatchInspection         :meth:`Core.dispatch_inspection`
+submitFinding              :meth:`Core.submit_finding`
+feedbackAttribute          :meth:`Core.feedback_attribute`
+compileReport (GetReport)  :meth:`Core.compile_report`
+submitReport               :meth:`Core.submit_review`
+publishReport              :meth:`Core.publish`
+=========================  =====================================================
+
+Messages come in and go out as JSON text through the wire codec. Storage is a
+:class:`~deepalert.local.ReportStore`, time a :class:`~deepalert.local.Clock`, and every
+hand-off (the Step Functions delays, SNS topics, the reviewer invocation) a :class:`Delivery`,
+so an AWS-backed core can reuse this logic unchanged.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+from deepalert._wire import GoTime
+from deepalert.errors import ContentError, WireError
+from deepalert.local._clock import Clock
+from deepalert.local._store import ReportStore, StoredReport
+from deepalert.models import (
+    CONTENT_TYPES,
+    Alert,
+    Attribute,
+    ContentBinary,
+    ContentHost,
+    ContentUser,
+    Finding,
+    Report,
+    ReportAttribute,
+    ReportResult,
+    ReportStatus,
+    Section,
+    Severity,
+    Task,
+)
+
+__all__ = ["Core", "CoreSettings", "Delivery", "LateAlertPolicy", "Receipt"]
+
+LateAlertPolicy = Literal["review-again", "go"]
+"""What an alert arriving after its report was published does (protocol notes §2.6 item 3).
+
+``"review-again"`` (the default) schedules a new review, so the report is published again with
+a verdict that takes the late alert into account. ``"go"`` keeps the Go core's behaviour: the
+report goes back to ``more`` with an empty result and is never reviewed again.
+"""
+
+_EMPTY_RESULT = ReportResult().to_json()
+
+
+class Delivery(Protocol):
+    """How the core hands work on: delays, topics and the reviewer."""
+
+    def schedule_inspection(self, delay: timedelta, report: str) -> None:
+        """Run :meth:`Core.dispatch_inspection` with ``report`` after ``delay``."""
+        ...
+
+    def schedule_review(self, delay: timedelta, report: str) -> None:
+        """Run :meth:`Core.review` with ``report`` after ``delay``."""
+        ...
+
+    def publish_task(self, task: str) -> None:
+        """Publish a Task on the task topic."""
+        ...
+
+    def publish_report(self, report: str) -> None:
+        """Publish a Report on the report topic."""
+        ...
+
+    def invoke_reviewer(self, report: str) -> str | None:
+        """Invoke the reviewer with a compiled report; its ReportResult JSON, or ``None``."""
+        ...
+
+
+@dataclass(frozen=True)
+class CoreSettings:
+    """The core's timings and the choices where the Go core has a defect.
+
+    Attributes:
+        inspect_delay: from an alert to dispatching its attributes (Go: 5 minutes).
+        review_delay: from a report's first alert to its review (Go: 10 minutes).
+        window: how long one AlertID keeps feeding one report (Go: 3 hours, from the first
+            alert, not extended by later ones); also how long attribute dedup lasts.
+        late_alerts: see :data:`LateAlertPolicy`.
+    """
+
+    inspect_delay: timedelta = timedelta(minutes=5)
+    review_delay: timedelta = timedelta(minutes=10)
+    window: timedelta = timedelta(hours=3)
+    late_alerts: LateAlertPolicy = "review-again"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Where an accepted alert went."""
+
+    report_id: str
+    status: str
+    alert_id: str
+
+
+class Core:
+    """The DeepAlert core's pipeline semantics.
+
+    Args:
+        store: where reports live.
+        clock: where "now" comes from.
+        delivery: how work is handed on.
+        settings: timings and defect choices.
+        new_id: makes report IDs (UUIDv4 by default, as the core does).
+    """
+
+    def __init__(self, store: ReportStore, clock: Clock, delivery: Delivery,
+                 settings: CoreSettings | None = None,
+                 new_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> None:
+        self.store = store
+        self.clock = clock
+        self.delivery = delivery
+        self.settings = settings or CoreSettings()
+        self._new_id = new_id
+        self._reviews_pending: set[str] = set()
+
+    # --- receptAlert -------------------------------------------------------------------------
+
+    def receive_alert(self, data: str | bytes) -> Receipt:
+        """Validate an alert and fold it into its report (receptAlert + HandleAlert).
+
+        Raises:
+            WireError: the alert is not readable.
+            InvalidAlertError: the core's ``Validate()`` rejects it.
+        """
+        alert = Alert.from_json(data)
+        alert.validate_limits()
+        now = self.clock.now()
+        alert_id = alert.alert_id()
+        taken = self.store.take_report(alert_id, self._new_id(), now, self.settings.window)
+        report_id = taken.report_id
+        previous = None if taken.is_new else self.store.get_report(report_id)
+        status = ReportStatus.NEW if taken.is_new else ReportStatus.MORE
+        alert_json = alert.to_json()
+        self.store.save_alert(report_id, alert_json)
+
+        report = Report(id=report_id, alerts=[alert], result=ReportResult(), status=status,
+                        created_at=taken.created_at)
+        self.delivery.schedule_inspection(self.settings.inspect_delay, report.to_json())
+        if taken.is_new:
+            self._schedule_review(report)
+        elif (previous is not None and previous.status == ReportStatus.PUBLISHED
+              and self.settings.late_alerts == "review-again"):
+            self._schedule_review(report)
+        self.store.put_report(StoredReport(report_id, status, _EMPTY_RESULT, taken.created_at))
+        self.publish(report_id)
+        return Receipt(report_id, status, alert_id)
+
+    def _schedule_review(self, report: Report) -> None:
+        if report.id in self._reviews_pending:
+            return
+        self._reviews_pending.add(report.id)
+        self.delivery.schedule_review(self.settings.review_delay, report.to_json())
+
+    # --- dispatchInspection ------------------------------------------------------------------
+
+    def dispatch_inspection(self, report_json: str) -> int:
+        """Publish one task per attribute not yet seen in this report; return how many."""
+        report = Report.from_json(report_json)
+        now = self.clock.now()
+        sent = 0
+        for alert in report.alerts or ():
+            for attr in alert.attributes or ():
+                attr_hash = attr.hash()  # before the timestamp is filled in, as Go does
+                if not self._remember(report.id, attr_hash, attr, now):
+                    continue
+                task_attr = attr.model_copy(update={
+                    "context": _sorted(attr.context),
+                    "timestamp": attr.timestamp if attr.timestamp is not None
+                    else alert.timestamp,
+                })
+                self.delivery.publish_task(Task(report_id=report.id, attribute=task_attr).to_json())
+                sent += 1
+        return sent
+
+    def _remember(self, report_id: str, attr_hash: str, attr: Attribute, now: datetime) -> bool:
+        stored = attr.model_copy(update={
+            "context": _sorted(attr.context),
+            # report.attributes[].timestamp: the attribute's own, else the dispatch time.
+            "timestamp": attr.timestamp if attr.timestamp is not None
+            else GoTime.from_datetime(now),
+        })
+        return self.store.put_attribute(report_id, attr_hash, stored.to_json(), now,
+                                        self.settings.window)
+
+    # --- submitFinding -----------------------------------------------------------------------
+
+    def submit_finding(self, finding_json: str | bytes) -> Finding:
+        """Store a finding under its attribute's hash.
+
+        Unlike the Go core, a content that does not fit the struct its ``type`` names is
+        refused here (raising :class:`~deepalert.ContentError`) instead of being stored and
+        breaking every later compile of the report (protocol notes §2.8 item 8).
+        """
+        finding = Finding.from_json(finding_json)
+        if finding.type in CONTENT_TYPES:
+            try:
+                finding.parsed_content()
+            except WireError as exc:
+                raise ContentError(
+                    f"finding from {finding.author!r} for report {finding.report_id}: "
+                    f"{finding.type} content does not fit the core's struct: {exc}") from None
+        self.store.save_finding(finding.report_id, finding.attribute.hash(), finding.to_json())
+        return finding
+
+    # --- feedbackAttribute -------------------------------------------------------------------
+
+    def feedback_attribute(self, message: str | bytes) -> int:
+        """Publish a task for each new attribute an inspector found; return how many."""
+        feedback = ReportAttribute.from_json(message)
+        now = self.clock.now()
+        sent = 0
+        for attr in feedback.attributes or ():
+            if not self._remember(feedback.report_id, attr.hash(), attr, now):
+                continue
+            task_attr = attr.model_copy(update={"context": _sorted(attr.context)})
+            self.delivery.publish_task(
+                Task(report_id=feedback.report_id, attribute=task_attr).to_json())
+            sent += 1
+        return sent
+
+    # --- compileReport -----------------------------------------------------------------------
+
+    def compile_report(self, report_id: str) -> Report | None:
+        """The full report as the core reads it back (GetReport); ``None`` if unknown.
+
+        Alerts come in arrival order (the Go core's order is random), attributes and
+        sections in ascending attribute hash, contents within a section in arrival order.
+        """
+        row = self.store.get_report(report_id)
+        if row is None:
+            return None
+        alerts = [Alert.from_json(a) for a in self.store.alerts(report_id)]
+        attributes = [Attribute.from_json(a) for _, a in self.store.attributes(report_id)]
+        sections: list[Section] = []
+        current: Section | None = None
+        current_hash = None
+        for attr_hash, data in self.store.findings(report_id):
+            finding = Finding.from_json(data)
+            if attr_hash != current_hash:
+                current = Section(attr=finding.attribute)
+                current_hash = attr_hash
+                sections.append(current)
+            assert current is not None
+            _add_content(current, finding)
+        return Report(
+            id=report_id, alerts=alerts or None, attributes=attributes or None,
+            sections=sections or None, result=ReportResult.from_json(row.result),
+            status=row.status, created_at=row.created_at.replace(microsecond=0),
+        )
+
+    # --- the review machine ------------------------------------------------------------------
+
+    def review(self, report_json: str) -> Report | None:
+        """Compile, invoke the reviewer and submit its result; the published report.
+
+        Raises whatever the reviewer's invocation raised: the report is then not published,
+        as in the Go core (use ``@reviewer``'s default ``on_error`` to avoid that).
+        """
+        report_id = Report.from_json(report_json).id
+        self._reviews_pending.discard(report_id)
+        compiled = self.compile_report(report_id)
+        if compiled is None:
+            return None
+        result_json = self.delivery.invoke_reviewer(compiled.to_json())
+        return self.submit_review(report_id, result_json)
+
+    def submit_review(self, report_id: str, result_json: str | None) -> Report | None:
+        """Store the reviewer's verdict as ``published`` and publish (submitReport)."""
+        row = self.store.get_report(report_id)
+        if row is None:
+            return None
+        result = ReportResult() if result_json is None else ReportResult.from_json(result_json)
+        if result.severity == "":
+            result = ReportResult(severity=Severity.UNCLASSIFIED, reason=result.reason)
+        self.store.put_report(StoredReport(report_id, ReportStatus.PUBLISHED, result.to_json(),
+                                           row.created_at))
+        return self.publish(report_id)
+
+    # --- publishReport -----------------------------------------------------------------------
+
+    def publish(self, report_id: str) -> Report | None:
+        """Publish the report's current state on the report topic (publishReport)."""
+        report = self.compile_report(report_id)
+        if report is not None:
+            self.delivery.publish_report(report.to_json())
+        return report
+
+
+def _sorted(context: list[str] | None) -> list[str] | None:
+    # Go's Hash() sorts the context in place, so every attribute the core hashed goes on
+    # with its context sorted.
+    return None if context is None else sorted(context)
+
+
+def _add_content(section: Section, finding: Finding) -> None:
+    content = finding.parsed_content()  # checked at submit time
+    if isinstance(content, ContentHost):
+        section.hosts = section.hosts or []
+        section.hosts.append(content)
+    elif isinstance(content, ContentUser):
+        section.users = section.users or []
+        section.users.append(content)
+    elif isinstance(content, ContentBinary):
+        section.binaries = section.binaries or []
+        section.binaries.append(content)
+    # Unknown types make a section holding only the attribute, as in the Go core.

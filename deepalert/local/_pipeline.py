@@ -1,0 +1,368 @@
+"""The whole DeepAlert flow in one process: your inspectors, reviewer and emitters, no AWS.
+
+:class:`LocalPipeline` is the :class:`~deepalert.local._core.Delivery` of the in-process core:
+the Step Functions waits become events on a simulated timeline, the SNS topics become direct
+calls of the roles' Lambda handlers with real SNS and SQS event shapes, and the finding and
+attribute queues an in-memory SQS client. Every message crosses the wire codec as JSON text,
+so what works here works against the Go core.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+from deepalert._lambda import PartialBatchResponse
+from deepalert.errors import DeepAlertError
+from deepalert.local._clock import Clock, ManualClock
+from deepalert.local._core import Core, CoreSettings, LateAlertPolicy, Receipt
+from deepalert.local._store import MemoryStore, ReportStore
+from deepalert.models import Alert, Attribute, Report, ReportStatus, Task
+from deepalert.testing._context import FakeLambdaContext
+from deepalert.testing._events import sns_event, sqs_sns_event
+
+if TYPE_CHECKING:
+    from deepalert.testing._sink import MemorySink
+
+__all__ = ["EmitterLike", "InspectorLike", "LocalPipeline", "PipelineError", "ReviewerLike"]
+
+_FINDING_QUEUE = "memory://deepalert/finding"
+_ATTRIBUTE_QUEUE = "memory://deepalert/attribute"
+_BATCH = 100
+
+
+class InspectorLike(Protocol):
+    """What the pipeline needs of an inspector (a ``@inspector`` object fits)."""
+
+    author: str
+
+    def accepts(self, attr: Attribute) -> bool:
+        """Whether the inspector's filters let the attribute through."""
+        ...
+
+    def invoke(self, event: Any, context: Any = None, *, sqs_client: Any = None,
+               finding_queue_url: str | None = None,
+               attribute_queue_url: str | None = None) -> PartialBatchResponse | None:
+        """Handle a Lambda event with the given SQS client and queue URLs."""
+        ...
+
+
+class ReviewerLike(Protocol):
+    """A reviewer Lambda handler (a ``@reviewer`` object fits): report dict in, result out."""
+
+    def __call__(self, event: Any, context: Any) -> Any: ...
+
+
+class EmitterLike(Protocol):
+    """An emitter Lambda handler (an ``@emitter`` object fits): SNS event in."""
+
+    def __call__(self, event: Any, context: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class PipelineError:
+    """Something that failed in the pipeline; the rest of the flow went on.
+
+    Attributes:
+        stage: ``"alert"``, ``"inspector"``, ``"finding"``, ``"reviewer"`` or ``"emitter"``.
+        detail: what failed and why (no secrets).
+        report_id: the report concerned, when there is one.
+        source: where the alert came from (a file and position), when known.
+    """
+
+    stage: str
+    detail: str
+    report_id: str | None = None
+    source: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        report = f" (report {self.report_id})" if self.report_id else ""
+        return f"{where}{self.stage}: {self.detail}{report}"
+
+
+@dataclass(order=True)
+class _Event:
+    due: datetime
+    seq: int
+    kind: str = field(compare=False)
+    payload: str = field(compare=False)
+
+
+class _ErrorCapture(logging.Handler):
+    """Collects the error lines a role's handler logs while the pipeline calls it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(_log_detail(record.getMessage()))
+
+
+def _log_detail(message: str) -> str:
+    try:
+        fields = json.loads(message)
+    except ValueError:
+        return message
+    if not isinstance(fields, dict):
+        return message
+    parts = [str(fields.get("message", ""))]
+    for key in ("error", "error_type", "exception"):
+        if fields.get(key):
+            parts.append(str(fields[key]))
+    return ": ".join(p for p in parts if p)
+
+
+class LocalPipeline:
+    """Run alerts through inspectors, a reviewer and emitters, as the Go core would.
+
+    Time is simulated: with the default :class:`ManualClock`, :meth:`run` jumps the clock to
+    each scheduled step (the 5-minute inspection delay, the 10-minute review delay), so a whole
+    flow takes milliseconds. An alert four hours after the first one of its AlertID opens a new
+    report, exactly as in the core.
+
+    Args:
+        inspectors: ``@inspector`` objects (or anything :class:`InspectorLike`).
+        reviewer: a ``@reviewer`` object; without one, reports are reviewed as the core's
+            ``dummyReviewer`` does (``unclassified``).
+        emitters: ``@emitter`` objects; each gets every publication (``new``, ``more`` and
+            ``published``) and filters as it was told to.
+        store: defaults to a :class:`MemoryStore`.
+        clock: defaults to a :class:`ManualClock` at the machine's current time.
+        settings: timings and Go-defect choices (:class:`CoreSettings`).
+        late_alerts: shorthand for ``settings.late_alerts``.
+
+    Example:
+        >>> pipeline = LocalPipeline(inspectors=[ip_intel], reviewer=review)
+        >>> pipeline.submit(alert)
+        >>> pipeline.run()
+        >>> [r.result.severity for r in pipeline.published()]
+    """
+
+    def __init__(self, *, inspectors: Sequence[InspectorLike] = (),
+                 reviewer: ReviewerLike | None = None, emitters: Sequence[EmitterLike] = (),
+                 store: ReportStore | None = None, clock: Clock | None = None,
+                 settings: CoreSettings | None = None,
+                 late_alerts: LateAlertPolicy | None = None,
+                 new_id: Callable[[], str] | None = None) -> None:
+        from deepalert.testing._sink import MemorySink
+
+        self.inspectors = list(inspectors)
+        self.reviewer = reviewer
+        self.emitters = list(emitters)
+        self.store: ReportStore = store if store is not None else MemoryStore()
+        self.clock: Clock = clock if clock is not None else ManualClock()
+        settings = settings or CoreSettings()
+        if late_alerts is not None:
+            settings = CoreSettings(settings.inspect_delay, settings.review_delay,
+                                    settings.window, late_alerts)
+        kwargs = {} if new_id is None else {"new_id": new_id}
+        self.core = Core(self.store, self.clock, self, settings, **kwargs)
+        self.errors: list[PipelineError] = []
+        self.publications = 0
+        self._events: list[_Event] = []
+        self._seq = itertools.count()
+        self._tasks: list[str] = []
+        self._sink: MemorySink = MemorySink()
+        self._published: dict[str, str] = {}
+        self._sources: dict[str, str] = {}
+        self._context = FakeLambdaContext(function_name="deepalert-local", timeout_ms=900_000)
+
+    # --- feeding alerts ----------------------------------------------------------------------
+
+    def submit(self, alert: Alert | str | bytes, *, source: str | None = None) -> Receipt:
+        """Send one alert to the core, as a detector sends it to the alert queue.
+
+        Args:
+            alert: an :class:`Alert`, or its JSON.
+            source: where it came from (a file and position), used in error messages.
+
+        Raises:
+            WireError, InvalidAlertError: the core would refuse the alert.
+        """
+        data = alert.to_json() if isinstance(alert, Alert) else alert
+        receipt = self.core.receive_alert(data)
+        if source is not None:
+            self._sources.setdefault(receipt.report_id, source)
+        return receipt
+
+    def submit_many(self, alerts: Iterable[tuple[str | None, Alert | str | bytes]]
+                    ) -> list[Receipt]:
+        """Submit ``(source, alert)`` pairs; a refused alert is recorded and the rest go on."""
+        receipts = []
+        for source, alert in alerts:
+            try:
+                receipts.append(self.submit(alert, source=source))
+            except (DeepAlertError, ValueError) as exc:
+                self.errors.append(PipelineError("alert", str(exc), source=source))
+        return receipts
+
+    # --- the timeline ------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Run every scheduled step, moving a :class:`ManualClock` forward to each one."""
+        while self._events:
+            self._run_next_batch(None)
+
+    def advance(self, delta: timedelta) -> None:
+        """Move time forward by ``delta``, running the steps that fall due on the way."""
+        until = self.clock.now() + delta
+        while self._events and self._events[0].due <= until:
+            self._run_next_batch(until)
+        self._set_clock(until)
+
+    def pending(self) -> int:
+        """How many scheduled steps have not run yet."""
+        return len(self._events)
+
+    def _run_next_batch(self, until: datetime | None) -> None:
+        due = self._events[0].due
+        self._set_clock(due)
+        # Every step due at the same instant runs before their tasks are delivered, so that
+        # inspectors get large batches, as an SQS-subscribed inspector would.
+        while self._events and self._events[0].due == due:
+            event = heapq.heappop(self._events)
+            if event.kind == "inspect":
+                self.core.dispatch_inspection(event.payload)
+                self._deliver_tasks()
+            else:
+                self._deliver_tasks()
+                self._review(event.payload)
+        self._deliver_tasks()
+
+    def _set_clock(self, when: datetime) -> None:
+        setter = getattr(self.clock, "set", None)
+        if setter is not None and when > self.clock.now():
+            setter(when)
+
+    # --- Delivery: what the core calls ---------------------------------------------------------
+
+    def schedule_inspection(self, delay: timedelta, report: str) -> None:
+        """Step Functions' InspectionMachine: dispatch after ``delay``."""
+        heapq.heappush(self._events, _Event(self.clock.now() + delay, next(self._seq),
+                                            "inspect", report))
+
+    def schedule_review(self, delay: timedelta, report: str) -> None:
+        """Step Functions' ReviewMachine: compile and review after ``delay``."""
+        heapq.heappush(self._events, _Event(self.clock.now() + delay, next(self._seq),
+                                            "review", report))
+
+    def publish_task(self, task: str) -> None:
+        """The task topic: queued, then delivered to every inspector in batches."""
+        self._tasks.append(task)
+
+    def publish_report(self, report: str) -> None:
+        """The report topic: every emitter gets an SNS event with the report."""
+        self.publications += 1
+        parsed: Report | None = None
+        if '"status":"published"' in report:
+            parsed = Report.from_json(report)
+            if parsed.status == ReportStatus.PUBLISHED:
+                self._published[parsed.id] = report
+        for emitter in self.emitters:
+            try:
+                emitter(sns_event(report), self._context)
+            except Exception as exc:  # noqa: BLE001 - an emitter failure must not stop the flow
+                parsed = parsed or Report.from_json(report)
+                self.errors.append(PipelineError(
+                    "emitter", f"{_name(emitter)} raised {type(exc).__name__}: {exc}",
+                    parsed.id, self._sources.get(parsed.id)))
+
+    def invoke_reviewer(self, report: str) -> str | None:
+        """Invoke the reviewer as Step Functions does: the report JSON is the event."""
+        if self.reviewer is None:
+            return '{"severity":"unclassified","reason":"no reviewer configured"}'
+        result = self.reviewer(json.loads(report), self._context)
+        if result is None:
+            return None
+        return json.dumps(result, ensure_ascii=False)
+
+    # --- inside the pipeline -----------------------------------------------------------------
+
+    def _review(self, report: str) -> None:
+        try:
+            self.core.review(report)
+        except Exception as exc:  # noqa: BLE001 - a reviewer failure must not stop the flow
+            report_id = Report.from_json(report).id
+            self.errors.append(PipelineError(
+                "reviewer",
+                f"{_name(self.reviewer)} raised {type(exc).__name__}: {exc}; the report is "
+                "not published (as in the Go core)", report_id, self._sources.get(report_id)))
+
+    def _deliver_tasks(self) -> None:
+        while self._tasks:
+            tasks, self._tasks = self._tasks, []
+            parsed = [Task.from_json(t) for t in tasks]
+            for inspector in self.inspectors:
+                chosen = [(text, task) for text, task in zip(tasks, parsed)
+                          if task.attribute is not None and inspector.accepts(task.attribute)]
+                for start in range(0, len(chosen), _BATCH):
+                    self._invoke(inspector, chosen[start:start + _BATCH])
+            self._collect()
+
+    def _invoke(self, inspector: InspectorLike, chosen: list[tuple[str, Task]]) -> None:
+        event = sqs_sns_event(*(text for text, _ in chosen))
+        capture = _ErrorCapture()
+        root = logging.getLogger("deepalert")
+        root.addHandler(capture)
+        try:
+            response = inspector.invoke(event, self._context, sqs_client=self._sink,
+                                        finding_queue_url=_FINDING_QUEUE,
+                                        attribute_queue_url=_ATTRIBUTE_QUEUE)
+        except Exception as exc:  # noqa: BLE001 - record it, keep the flow going
+            for _, task in chosen:
+                self._inspector_error(inspector, task, f"{type(exc).__name__}: {exc}")
+            return
+        finally:
+            root.removeHandler(capture)
+        failed = {item["itemIdentifier"] for item in (response or {}).get(
+            "batchItemFailures", [])}
+        if not failed:
+            return
+        why = "; ".join(dict.fromkeys(capture.messages)) or "see the inspector's log"
+        for record, (_, task) in zip(event["Records"], chosen):
+            if record["messageId"] in failed:
+                self._inspector_error(inspector, task, why)
+
+    def _inspector_error(self, inspector: InspectorLike, task: Task, why: str) -> None:
+        attr = task.attribute
+        what = f"{attr.type} {attr.value!r}" if attr is not None else "a task"
+        self.errors.append(PipelineError(
+            "inspector", f"{inspector.author!r} failed on {what}: {why}", task.report_id,
+            self._sources.get(task.report_id)))
+
+    def _collect(self) -> None:
+        for body in self._sink.bodies(_FINDING_QUEUE):
+            try:
+                self.core.submit_finding(body)
+            except (DeepAlertError, ValueError) as exc:
+                self.errors.append(PipelineError("finding", str(exc)))
+        for body in self._sink.bodies(_ATTRIBUTE_QUEUE):
+            self.core.feedback_attribute(body)
+        self._sink.clear()
+
+    # --- results -----------------------------------------------------------------------------
+
+    def report(self, report_id: str) -> Report | None:
+        """A report as the core would compile it now."""
+        return self.core.compile_report(report_id)
+
+    def published(self) -> list[Report]:
+        """The last published version of every report published so far, oldest first."""
+        return [Report.from_json(text) for text in self._published.values()]
+
+    def published_json(self) -> list[str]:
+        """:meth:`published`, as the JSON the report topic carried."""
+        return list(self._published.values())
+
+
+def _name(role: object) -> str:
+    func = getattr(role, "func", role)
+    return getattr(func, "__qualname__", None) or type(role).__name__
