@@ -141,6 +141,8 @@ def parse_time(value: object) -> GoTime | None:
     fractional digits, a space separator, no zone: taken as UTC) and epoch numbers or digit
     strings in seconds, milliseconds, microseconds or nanoseconds (guessed by magnitude).
     """
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]  # Elasticsearch's fields API
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):

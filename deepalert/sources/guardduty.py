@@ -54,9 +54,14 @@ def matches(record: Mapping[str, Any]) -> bool:
     """True for a GuardDuty finding (bare) or its EventBridge event."""
     if record.get("detail-type") == "GuardDuty Finding":
         return True
+    detail = record.get("detail")
+    if isinstance(detail, Mapping):
+        return matches(detail)
     if ci_get(record, "type") is None or not isinstance(ci_get(record, "service"), Mapping):
         return False
-    return ":guardduty:" in text(ci_get(record, "arn")) or (
+    service = ci_get(record, "service")
+    return ":guardduty:" in text(ci_get(record, "arn")) or text(
+        ci_get(service, "serviceName")) == "guardduty" or (
         ci_get(record, "resource") is not None and ci_get(record, "schemaVersion") is not None)
 
 
