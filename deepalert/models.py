@@ -15,6 +15,7 @@ import functools
 import operator
 import typing
 from collections.abc import Iterator
+from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar, Union
 
@@ -161,6 +162,8 @@ class _GoTimeAnnotation:
 
 
 Time = Annotated[GoTime, _GoTimeAnnotation]
+TimeInput = Union[GoTime, datetime, str]
+"""What a time field takes when building a model: a GoTime, a datetime (naive = UTC), or text."""
 """A Go ``time.Time`` field: always written; JSON ``null`` reads as the zero time."""
 
 
@@ -279,6 +282,11 @@ def _serialize_any(value: Any, info: core_schema.SerializationInfo, sort_keys: b
 class Attribute(WireModel):
     """Something in an alert worth investigating: an IP address, a domain, a user, a hash."""
 
+    if TYPE_CHECKING:
+        def __init__(self, *, type: str = "", key: str = "", value: str = "",
+                     context: list[str] | None = None,
+                     timestamp: TimeInput | None = None) -> None: ...
+
     type: str = ""
     """The kind of value, an :class:`AttrType` such as ``ipaddr``; other strings are kept."""
     key: str = ""
@@ -322,6 +330,12 @@ class Attribute(WireModel):
 
 class Alert(WireModel):
     """An alert from a detector, the unit the core groups into reports."""
+
+    if TYPE_CHECKING:
+        def __init__(self, *, detector: str = "", rule_name: str = "", rule_id: str = "",
+                     alert_key: str = "", description: str = "",
+                     timestamp: TimeInput | None = None,
+                     attributes: list[Attribute] | None = None, body: Any = None) -> None: ...
 
     _sorted_any_fields: ClassVar[frozenset[str]] = frozenset({"body"})
 
@@ -402,6 +416,11 @@ def _check_bytes(name: str, value: str, limit: int) -> None:
 class EntityActivity(WireModel):
     """Something an entity did, such as a login."""
 
+    if TYPE_CHECKING:
+        def __init__(self, *, service_name: str = "", remote_addr: str = "",
+                     principal: str = "", action: str = "", target: str = "",
+                     last_seen: TimeInput | None = None) -> None: ...
+
     service_name: str = ""
     remote_addr: str = ""
     principal: str = ""
@@ -422,6 +441,10 @@ class EntityMalwareScan(WireModel):
 class EntityMalware(WireModel):
     """A malware sample related to an entity."""
 
+    if TYPE_CHECKING:
+        def __init__(self, *, sha256: str = "", timestamp: TimeInput | None = None,
+                     scans: list[EntityMalwareScan] | None = None, relation: str = "") -> None: ...
+
     sha256: str = ""
     timestamp: Time = _wire.ZERO_TIME
     scans: list[EntityMalwareScan] | None = None
@@ -431,6 +454,10 @@ class EntityMalware(WireModel):
 class EntityDomain(WireModel):
     """A domain related to an entity."""
 
+    if TYPE_CHECKING:
+        def __init__(self, *, name: str = "", timestamp: TimeInput | None = None,
+                     source: str = "") -> None: ...
+
     name: str = ""
     timestamp: Time = _wire.ZERO_TIME
     source: str = ""
@@ -438,6 +465,10 @@ class EntityDomain(WireModel):
 
 class EntityURL(WireModel):
     """A URL related to an entity."""
+
+    if TYPE_CHECKING:
+        def __init__(self, *, url: str = "", reference: str = "",
+                     timestamp: TimeInput | None = None, source: str = "") -> None: ...
 
     url: str = ""
     reference: str = ""
@@ -447,6 +478,10 @@ class EntityURL(WireModel):
 
 class EntitySoftware(WireModel):
     """Software installed on a host."""
+
+    if TYPE_CHECKING:
+        def __init__(self, *, name: str = "", location: str = "",
+                     last_seen: TimeInput | None = None) -> None: ...
 
     name: str = ""
     location: str = ""
@@ -530,6 +565,13 @@ class Section(WireModel):
 
 class Report(WireModel):
     """The alerts of one AlertID within three hours, their attributes and findings."""
+
+    if TYPE_CHECKING:
+        def __init__(self, *, id: str = "", alerts: list[Alert] | None = None,
+                     attributes: list[Attribute] | None = None,
+                     sections: list[Section] | None = None,
+                     result: ReportResult = ..., status: str = "",
+                     created_at: TimeInput | None = None) -> None: ...
 
     id: str = ""
     """The report ID, a UUID chosen by the core."""

@@ -157,9 +157,7 @@ class Core:
         report = Report(id=report_id, alerts=[alert], result=ReportResult(), status=status,
                         created_at=taken.created_at)
         self.delivery.schedule_inspection(self.settings.inspect_delay, report.to_json())
-        if taken.is_new:
-            self._schedule_review(report)
-        elif (previous is not None and previous.status == ReportStatus.PUBLISHED
+        if taken.is_new or (previous is not None and previous.status == ReportStatus.PUBLISHED
               and self.settings.late_alerts == "review-again"):
             self._schedule_review(report)
         self.store.put_report(StoredReport(report_id, status, _EMPTY_RESULT, taken.created_at))

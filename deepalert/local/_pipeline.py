@@ -269,7 +269,7 @@ class LocalPipeline:
         for emitter in self.emitters:
             try:
                 emitter(sns_event(report), self._context)
-            except Exception as exc:  # noqa: BLE001 - an emitter failure must not stop the flow
+            except Exception as exc:
                 parsed = parsed or Report.from_json(report)
                 self.errors.append(PipelineError(
                     "emitter", f"{_name(emitter)} raised {type(exc).__name__}: {exc}",
@@ -289,7 +289,7 @@ class LocalPipeline:
     def _review(self, report: str) -> None:
         try:
             self.core.review(report)
-        except Exception as exc:  # noqa: BLE001 - a reviewer failure must not stop the flow
+        except Exception as exc:
             report_id = Report.from_json(report).id
             self.errors.append(PipelineError(
                 "reviewer",
@@ -301,7 +301,7 @@ class LocalPipeline:
             tasks, self._tasks = self._tasks, []
             parsed = [Task.from_json(t) for t in tasks]
             for inspector in self.inspectors:
-                chosen = [(text, task) for text, task in zip(tasks, parsed)
+                chosen = [(text, task) for text, task in zip(tasks, parsed, strict=True)
                           if task.attribute is not None and inspector.accepts(task.attribute)]
                 for start in range(0, len(chosen), _BATCH):
                     self._invoke(inspector, chosen[start:start + _BATCH])
@@ -316,18 +316,18 @@ class LocalPipeline:
             response = inspector.invoke(event, self._context, sqs_client=self._sink,
                                         finding_queue_url=_FINDING_QUEUE,
                                         attribute_queue_url=_ATTRIBUTE_QUEUE)
-        except Exception as exc:  # noqa: BLE001 - record it, keep the flow going
+        except Exception as exc:
             for _, task in chosen:
                 self._inspector_error(inspector, task, f"{type(exc).__name__}: {exc}")
             return
         finally:
             root.removeHandler(capture)
-        failed = {item["itemIdentifier"] for item in (response or {}).get(
-            "batchItemFailures", [])}
+        items = response["batchItemFailures"] if response is not None else []
+        failed = {item["itemIdentifier"] for item in items}
         if not failed:
             return
         why = "; ".join(dict.fromkeys(capture.messages)) or "see the inspector's log"
-        for record, (_, task) in zip(event["Records"], chosen):
+        for record, (_, task) in zip(event["Records"], chosen, strict=True):
             if record["messageId"] in failed:
                 self._inspector_error(inspector, task, why)
 
