@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable
-from typing import Any, NoReturn, overload
+from typing import Any, NoReturn, TypeVar, overload
 
 from deepalert._lambda._sqs import SQS_MAX_BYTES
 from deepalert.errors import HandlerDefinitionError
-from deepalert.inspector._handler import F, Inspector
+from deepalert.inspector._handler import Inspector, InspectorFunction
 
 __all__ = ["inspector"]
 
 _MIN_MESSAGE_BYTES = 1024
+
+F = TypeVar("F", bound=InspectorFunction)
 
 
 @overload

@@ -46,7 +46,7 @@ ContextInspectorFunction = Callable[[Attribute, InspectionContext], InspectorOut
 InspectorFunction = Union[PlainInspectorFunction, ContextInspectorFunction]
 """Either form of inspector function."""
 
-F = TypeVar("F", bound=InspectorFunction)
+F = TypeVar("F", bound=InspectorFunction, covariant=True)
 
 _FINDING_ENV = ("FINDING_QUEUE_URL", "FINDING_QUEUE")
 _ATTRIBUTE_ENV = ("ATTRIBUTE_QUEUE_URL", "ATTRIBUTE_QUEUE")
@@ -77,6 +77,10 @@ class Inspector(Generic[F]):
         types: the attribute types it accepts (empty: all).
         contexts: the attribute contexts it accepts, any one of them (empty: all).
     """
+
+    __name__: str
+    __qualname__: str
+    __wrapped__: F
 
     def __init__(self, func: F, *, author: str, types: frozenset[str],
                  contexts: frozenset[str], takes_context: bool,

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from deepalert import (
-    Attribute,
     AttrContext,
+    Attribute,
     AttrType,
     ContentHost,
     HandlerDefinitionError,

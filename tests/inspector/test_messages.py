@@ -134,7 +134,8 @@ def test_context_gives_report_id_author_attribute_and_time_left() -> None:
     run_inspector(look, ATTR, report_id="r-1")
     (report_id, author, attribute, left), = seen
     assert (report_id, author, attribute) == ("r-1", "ctx", ATTR)
-    assert left is not None and 0 < left <= 30_000
+    assert left is not None
+    assert 0 < left <= 30_000
 
 
 @pytest.mark.parametrize(("mutate", "expected"), [
