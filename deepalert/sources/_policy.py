@@ -18,6 +18,12 @@ Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 AlertKeyFunc = Callable[[str, Mapping[str, Any]], Union[str, None]]
 """``(source, record) -> alert_key``; return ``None`` to keep the converter's default key."""
 
+# RFC 1918, CGNAT, loopback, link-local and ULA; not the documentation ranges, which
+# Python's ``is_private`` counts but which stand for Internet addresses in examples.
+_PRIVATE: tuple[Network, ...] = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8",
+    "169.254.0.0/16", "::1/128", "fe80::/10", "fc00::/7"))
+
 _DEFAULT_ORDER = ("ipaddr", "username", "filehashvalue", "domain", "url")
 
 
@@ -109,6 +115,5 @@ class SourcePolicy:
             return any(address in net for net in self._networks
                        if net.version == address.version)
         if self.private_is_local:
-            return (address.is_private or address.is_loopback or address.is_link_local) and (
-                not address.is_global)
+            return any(address in net for net in _PRIVATE if net.version == address.version)
         return None

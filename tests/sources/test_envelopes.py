@@ -14,7 +14,7 @@ from deepalert import Alert, DeepAlertError
 from deepalert.sources import SOURCES, SourceError, convert, convert_file, detect_source
 from deepalert.testing import sns_event, sqs_event, sqs_sns_event
 
-from ._fixtures import check, load, lines, path
+from ._fixtures import check, lines, load, path
 
 EVE = "suricata-eve.jsonl"
 
@@ -111,8 +111,10 @@ def test_unrecognised_event_names_the_sources() -> None:
     with pytest.raises(SourceError) as info:
         convert({"hello": "world"})
     assert info.value.source == "auto"
-    assert "suricata" in str(info.value) and "hello" in str(info.value)
-    assert isinstance(info.value, DeepAlertError) and isinstance(info.value, ValueError)
+    assert "suricata" in str(info.value)
+    assert "hello" in str(info.value)
+    assert isinstance(info.value, DeepAlertError)
+    assert isinstance(info.value, ValueError)
 
 
 def test_wrong_source_names_a_missing_field() -> None:
@@ -169,13 +171,15 @@ def test_file_holding_a_json_array(tmp_path: Path) -> None:
     items = list(convert_file(file))
     assert [(i.position, len(i.alerts), i.error is None) for i in items] == [
         ("item 1", 1, True), ("item 2", 0, False)]
-    assert items[1].error is not None and items[1].error.position == "item 2"
+    assert items[1].error is not None
+    assert items[1].error.position == "item 2"
 
 
 def test_file_holding_one_pretty_printed_event() -> None:
     """A pretty-printed file holding one event is one item."""
     [item] = list(convert_file(path("guardduty-ipv6-eventbridge.json")))
-    assert item.position == "item 1" and len(item.alerts) == 1
+    assert item.position == "item 1"
+    assert len(item.alerts) == 1
 
 
 def test_gzip_file_and_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -190,7 +194,8 @@ def test_gzip_file_and_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr("sys.stdin", Stdin)
     [from_stdin] = list(convert_file("-"))
-    assert from_gzip.alerts == from_stdin.alerts and len(from_gzip.alerts) == 1
+    assert from_gzip.alerts == from_stdin.alerts
+    assert len(from_gzip.alerts) == 1
 
 
 def test_every_fixture_line_converts() -> None:

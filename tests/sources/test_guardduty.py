@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from deepalert.sources import SourcePolicy, convert, guardduty
+from deepalert.sources import SourceError, SourcePolicy, convert, guardduty
 
 from ._fixtures import attrs, check, load
 
@@ -40,7 +40,8 @@ def test_inbound_connection_sides() -> None:
         ("ipaddr", "instance_ip", "203.0.113.10", ("local", "object")),
         ("ipaddr", "instance_ip", "2001:db8:1::15", ("local", "object")),
     } == attrs(alert)
-    assert alert.attributes is not None and alert.attributes[0].key == "remote_ip"
+    assert alert.attributes is not None
+    assert alert.attributes[0].key == "remote_ip"
 
 
 def test_three_channels_share_one_alert_id() -> None:
@@ -120,6 +121,6 @@ def test_missing_identity_names_the_field(field: str) -> None:
     """A finding without its type or ID fails with the source and the field."""
     event = copy.deepcopy(load(DIRECT))
     del event["detail"][field]
-    with pytest.raises(Exception) as info:
+    with pytest.raises(SourceError) as info:
         convert(event)
     assert (info.value.source, info.value.field) == ("guardduty", f"detail.{field}")

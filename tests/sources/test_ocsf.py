@@ -34,7 +34,8 @@ def test_analytic_local_offset_and_hashes() -> None:
 
 def test_closed_and_passed_findings_are_skipped() -> None:
     """Close activities and PASS results give nothing unless keep_closed."""
-    assert convert(CLOSED) == [] and convert(PROWLER_PASS) == []
+    assert convert(CLOSED) == []
+    assert convert(PROWLER_PASS) == []
     [alert] = check(convert(PROWLER_PASS, policy=SourcePolicy(keep_closed=True)))
     assert (alert.detector, alert.rule_id) == ("prowler", "iam_root_mfa_enabled")
     assert alert.timestamp == "2026-11-03T09:20:00.698985Z"
