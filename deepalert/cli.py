@@ -216,8 +216,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         for text in reports:
             _print_report(Report.from_json(text), out)
-    for error in pipeline.errors:
-        print(f"error: {error}", file=sys.stderr)
+    for failure in pipeline.errors:
+        print(f"error: {failure}", file=sys.stderr)
     if progress:
         print(f"deepalert run: {count} alerts, {len(reports)} reports published, "
               f"{len(pipeline.errors)} errors", file=sys.stderr)
