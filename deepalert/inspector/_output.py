@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Union
 
+from pydantic import Field, ValidationError
+
 from deepalert.errors import ContentError, WireError
 from deepalert.models import (
     Attribute,
@@ -19,6 +21,7 @@ from deepalert.models import (
     Finding,
     ReportAttribute,
     TaskResult,
+    WireModel,
 )
 
 __all__ = [
@@ -98,6 +101,45 @@ def _check_size(text: str, what: str, author: str, attr: Attribute, limit: int) 
                 f"contains U+{ord(char):04X}, which SQS refuses in a message")
 
 
+class _HostFinding(WireModel):
+    """The Finding wire type with its content typed, so pydantic-core writes it natively.
+
+    Same fields, same order, same codec (``WireModel.to_json``) as :class:`Finding`, whose
+    ``content`` is Go's ``interface{}`` and is walked in Python; the bytes are identical.
+    """
+
+    report_id: str = ""
+    author: str = ""
+    attribute: Attribute = Field(default_factory=Attribute)
+    type: str = ""
+    content: ContentHost = Field(default_factory=ContentHost)
+
+
+class _UserFinding(WireModel):
+    """:class:`_HostFinding` for ``ContentUser``."""
+
+    report_id: str = ""
+    author: str = ""
+    attribute: Attribute = Field(default_factory=Attribute)
+    type: str = ""
+    content: ContentUser = Field(default_factory=ContentUser)
+
+
+class _BinaryFinding(WireModel):
+    """:class:`_HostFinding` for ``ContentBinary``."""
+
+    report_id: str = ""
+    author: str = ""
+    attribute: Attribute = Field(default_factory=Attribute)
+    type: str = ""
+    content: ContentBinary = Field(default_factory=ContentBinary)
+
+
+_TYPED_FINDINGS: dict[type[WireModel], type[WireModel]] = {
+    ContentHost: _HostFinding, ContentUser: _UserFinding, ContentBinary: _BinaryFinding,
+}
+
+
 def finding_body(report_id: str, author: str, attr: Attribute, content: object, index: int,
                  max_bytes: int) -> str:
     """The Finding message for one content, checked as the core will decode it.
@@ -106,26 +148,38 @@ def finding_body(report_id: str, author: str, attr: Attribute, content: object, 
         ContentError: the content is not a content type, would not decode into its Go
             struct, or the message is over ``max_bytes``.
     """
-    where = f"content {index} from inspector {author!r} for attribute {describe_attribute(attr)}"
-    if not isinstance(content, _CONTENTS):
+    typed = _TYPED_FINDINGS.get(type(content)) if isinstance(content, _CONTENTS) else None
+    if typed is None or not isinstance(content, _CONTENTS):
+        where = (f"content {index} from inspector {author!r} for attribute "
+                 f"{describe_attribute(attr)}")
         raise ContentError(f"{where} is a {type(content).__name__}; use ContentHost, "
                            "ContentUser or ContentBinary")
-    model = type(content)
+    finding = typed.model_construct(report_id=report_id, author=author, attribute=attr,
+                                    type=content.content_type.value, content=content)
     try:
-        text = content.to_json()
-        checked = model.from_json(text)
-    except WireError as exc:
-        raise ContentError(f"{where} would not decode into Go's {model.__name__}: {exc}"
-                           ) from None
-    except Exception as exc:  # pydantic refuses to serialize a field of the wrong type
-        raise ContentError(f"{where} cannot be written as Go's {model.__name__}: "
-                           f"{type(exc).__name__}: {exc}") from None
-    finding = Finding.model_construct(
-        report_id=report_id, author=author, attribute=attr,
-        type=model.content_type.value, content=checked.model_dump(mode="json"))
-    body = finding.to_json()
+        body = finding.to_json()
+    except Exception as exc:  # a field assigned a value of the wrong type
+        raise _content_error(author, attr, content, index, exc) from None
+    try:
+        # pydantic-core reads the body as the typed struct; when it refuses, the lenient
+        # decoder, which follows Go exactly, has the last word and names the field.
+        typed.model_validate_json(body)
+    except ValidationError:
+        try:
+            Finding.from_json(body).parsed_content()
+        except WireError as exc:
+            raise _content_error(author, attr, content, index, exc) from None
     _check_size(body, "a finding", author, attr, max_bytes)
     return body
+
+
+def _content_error(author: str, attr: Attribute, content: WireModel, index: int,
+                   exc: Exception) -> ContentError:
+    name = type(content).__name__
+    detail = str(exc) if isinstance(exc, WireError) else f"{type(exc).__name__}: {exc}"
+    return ContentError(
+        f"content {index} from inspector {author!r} for attribute {describe_attribute(attr)} "
+        f"would not decode into Go's {name}: {detail}")
 
 
 def report_attribute_body(report_id: str, author: str, attr: Attribute,

@@ -13,8 +13,11 @@ from deepalert import (
     ContentHost,
     ContentUser,
     EntityActivity,
+    EntityDomain,
     EntityMalware,
     EntityMalwareScan,
+    EntitySoftware,
+    Finding,
     TaskResult,
 )
 from deepalert.inspector import InspectionContext, inspector
@@ -51,6 +54,25 @@ def test_content_is_written_as_go_writes_the_struct() -> None:
         '"type":"binary","content":{"related_malware":[{"sha256":"ab",'
         '"timestamp":"2020-01-01T00:00:00Z","scans":[{"vendor":"v","name":"",'
         '"positive":true,"source":""}],"relation":""}]}}')
+
+
+@pytest.mark.parametrize("content", [
+    ContentHost(),
+    ContentHost(ipaddr=["192.0.2.1"], country=["JP"], owner=["<a&b>"], hostname=["\u2028x"],
+                related_domains=[EntityDomain(name="d.example", timestamp="2020-01-01T00:00:00Z")],
+                software=[EntitySoftware(name="sshd")]),
+    ContentUser(),
+    ContentUser(activities=[EntityActivity(action="login",
+                                           last_seen="2020-01-01T09:00:00.5+09:00")]),
+    ContentBinary(software=["x"], related_malware=[EntityMalware(
+        sha256="ab", scans=[EntityMalwareScan(positive=True)])]),
+])
+def test_finding_body_is_what_the_finding_model_writes(content: Any) -> None:
+    """The body sent is byte for byte Finding(...).to_json() for the same content."""
+    result = run_inspector(returning(content), ATTR, report_id="r")
+    expected = Finding(report_id="r", author="fixed", attribute=ATTR,
+                       type=content.content_type.value, content=content).to_json()
+    assert result.sink.bodies(FINDING) == [expected]
 
 
 @pytest.mark.parametrize("value", [
