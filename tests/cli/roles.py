@@ -1,0 +1,34 @@
+"""Roles the CLI tests load by MODULE:NAME."""
+
+from __future__ import annotations
+
+from deepalert import Attribute, ContentHost, Report, ReportResult, Severity
+from deepalert.emitter import emitter
+from deepalert.inspector import inspector
+from deepalert.reviewer import reviewer
+
+EMITTED: list[str] = []
+
+
+@inspector(author="geo", types=["ipaddr"])
+def geo(attr: Attribute) -> ContentHost:
+    return ContentHost(country=["JP"] if attr.value.startswith("192.") else ["US"])
+
+
+@inspector(author="flaky")
+def flaky(attr: Attribute) -> None:
+    if attr.value == "203.0.113.66":
+        raise RuntimeError("lookup failed for this one")
+
+
+@reviewer
+def review(report: Report) -> ReportResult:
+    countries = {c for _, host in report.hosts() for c in host.country or ()}
+    if "US" in countries:
+        return ReportResult(severity=Severity.URGENT, reason="talked to a US host")
+    return ReportResult(severity=Severity.SAFE, reason="only JP hosts")
+
+
+@emitter
+def remember(report: Report) -> None:
+    EMITTED.append(report.id)
