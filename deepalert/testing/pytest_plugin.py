@@ -85,3 +85,80 @@ class ReviewerCase(pytest.Item):
 
 # ---------------------------------------------------------------------------------------------
 # Fixtures (deepalert_-prefixed; import deepalert modules inside the fixture bodies)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from deepalert.local import LocalPipeline, ManualClock
+    from deepalert.models import Alert, Attribute, Report
+
+
+@pytest.fixture
+def deepalert_clock() -> ManualClock:
+    """A :class:`~deepalert.local.ManualClock` at 2026-01-01T00:00:00Z; move it with
+    ``advance()``."""
+    from datetime import datetime, timezone
+
+    from deepalert.local import ManualClock
+
+    return ManualClock(datetime(2026, 1, 1, tzinfo=timezone.utc))
+
+
+@pytest.fixture
+def deepalert_pipeline(deepalert_clock: ManualClock) -> Callable[..., LocalPipeline]:
+    """Build a :class:`~deepalert.local.LocalPipeline` on ``deepalert_clock``.
+
+    Example::
+
+        def test_flow(deepalert_pipeline, deepalert_alert):
+            pipeline = deepalert_pipeline(inspectors=[ip_intel], reviewer=review)
+            pipeline.submit(deepalert_alert("198.51.100.7"))
+            pipeline.run()
+            assert pipeline.published()[0].result.severity == "urgent"
+    """
+    from deepalert.local import LocalPipeline
+
+    def build(**kwargs: Any) -> LocalPipeline:
+        kwargs.setdefault("clock", deepalert_clock)
+        return LocalPipeline(**kwargs)
+
+    return build
+
+
+@pytest.fixture
+def deepalert_alert(deepalert_clock: ManualClock) -> Callable[..., Alert]:
+    """Build alerts: ``deepalert_alert("198.51.100.7", "evil.example", rule_id="scan")``.
+
+    Positional values become attributes (``ipaddr`` when the value is an IP address,
+    ``domain`` otherwise, context ``remote``; pass :class:`~deepalert.Attribute` objects for
+    anything else). The alert's time is the clock's current time.
+    """
+    import ipaddress
+
+    from deepalert.models import Attribute
+    from deepalert.testing._reports import make_alert
+
+    def build(*values: str | Attribute, **fields: Any) -> Alert:
+        attributes = []
+        for value in values:
+            if isinstance(value, Attribute):
+                attributes.append(value)
+                continue
+            try:
+                ipaddress.ip_address(value)
+                kind = "ipaddr"
+            except ValueError:
+                kind = "domain"
+            attributes.append(Attribute(type=kind, key=kind, value=value, context=["remote"]))
+        fields.setdefault("timestamp", deepalert_clock.now())
+        return make_alert(*attributes, **fields)
+
+    return build
+
+
+@pytest.fixture
+def deepalert_report() -> Callable[..., Report]:
+    """Build compiled reports: the same arguments as :func:`deepalert.testing.make_report`."""
+    from deepalert.testing._reports import make_report
+
+    return make_report
