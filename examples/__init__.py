@@ -1,0 +1,1 @@
+"""Runnable examples: import them as ``examples.<role>.<module>:<name>``."""

@@ -1,0 +1,1 @@
+"""Example reviewer: ``examples.reviewer.policy:review``."""
