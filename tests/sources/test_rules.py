@@ -172,3 +172,13 @@ def test_private_is_local_when_asked() -> None:
     assert policy.is_local("fd00::1") is True
     assert policy.is_local("198.51.100.7") is False
     assert SourcePolicy().is_local("10.1.2.3") is None
+
+
+def test_body_of_exponent_floats_is_measured_as_go_writes_it() -> None:
+    """Floats Python writes with an exponent (1e+20) but Go in 21 digits are counted at Go's
+    size, so such a body is trimmed although its Python text would fit."""
+    event = copy.deepcopy(FALCO)
+    event["output_fields"] = {f"f{i}": 1e20 for i in range(3000)}
+    assert len(_wire.go_dumps(event)) > 65536
+    [alert] = check(falco.to_alerts(event))
+    assert "output_fields" not in alert.body
