@@ -1,0 +1,1 @@
+"""Example emitter: ``examples.emitter.slack:post_to_slack``."""

@@ -1,0 +1,167 @@
+"""An example emitter: post published reports that are not safe to a Slack-compatible webhook.
+
+* The webhook URL comes from ``SLACK_WEBHOOK_URL``. It is a secret: it is never logged and
+  never put in an error message. It must be ``https://`` (plain ``http://`` only to the
+  loopback address, for tests).
+* When ``SLACK_WEBHOOK_URL`` is not set, the message is printed to standard error instead of
+  posted (a dry run), so the example is useful offline, in ``deepalert run`` for instance.
+* Alert and attribute values are attacker controlled: ``&``, ``<`` and ``>`` are escaped
+  for Slack's mrkdwn, so a description cannot write ``<!channel>`` or a disguised link.
+* A failed post (an HTTP error, a timeout, a redirect) raises :class:`WebhookError`, so the
+  record fails and SNS or SQS delivers it again.
+
+Deploy with ``template.yaml``; the Lambda handler is ``slack.post_to_slack``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import os
+import sys
+import urllib.error
+import urllib.request
+from typing import Any
+from urllib.parse import urlsplit
+
+from deepalert import Report, Severity
+from deepalert.emitter import emitter
+
+__all__ = ["WEBHOOK_ENV", "WebhookError", "build_message", "escape", "post", "post_to_slack"]
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_ENV = "SLACK_WEBHOOK_URL"
+COLORS = {"urgent": "#d50200", "unclassified": "#de9e31", "safe": "#2eb886"}
+MAX_ATTRIBUTES = 20
+MAX_TEXT = 500
+TIMEOUT_SECONDS = 10.0
+
+
+class WebhookError(Exception):
+    """The webhook did not take the message. The message never contains the URL."""
+
+
+def escape(text: str) -> str:
+    """Escape text for Slack mrkdwn: ``&``, ``<`` and ``>`` become entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """Text cut to ``limit`` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def build_message(report: Report) -> dict[str, Any]:
+    """The webhook payload for a report: every alert's rule, the verdict, the attributes.
+
+    Every value from the report is escaped; titles come from all alerts, never only
+    ``alerts[0]``, which the core fills in no particular order.
+    """
+    severity = report.result.severity or Severity.UNCLASSIFIED.value
+    alerts = report.alerts or []
+    rules = sorted({alert.rule_name or alert.rule_id for alert in alerts})
+    detectors = sorted({alert.detector for alert in alerts})
+    title = f"[{severity}] " + (", ".join(rules) or "report without alerts")
+    descriptions = sorted({alert.description for alert in alerts if alert.description})
+    attributes = report.find_attributes()
+    lines = [f"• {escape(a.type)} `{escape(clip(a.value, 200))}` "
+             f"({escape(', '.join(a.context or []) or 'no context')})"
+             for a in attributes[:MAX_ATTRIBUTES]]
+    if len(attributes) > MAX_ATTRIBUTES:
+        lines.append(f"… and {len(attributes) - MAX_ATTRIBUTES} more")
+    text = "\n".join([escape(clip(d)) for d in descriptions[:5]] + lines)
+    return {
+        "text": escape(clip(title, 150)),
+        "attachments": [{
+            "color": COLORS.get(severity, COLORS["unclassified"]),
+            "title": escape(clip(title, 150)),
+            "text": text,
+            "mrkdwn_in": ["text", "fields"],
+            "fields": [
+                {"title": "Severity", "value": escape(severity), "short": True},
+                {"title": "Report ID", "value": escape(report.id), "short": True},
+                {"title": "Reason", "value": escape(clip(report.result.reason or "-")),
+                 "short": False},
+                {"title": "Detectors", "value": escape(", ".join(detectors) or "-"),
+                 "short": True},
+                {"title": "Alerts", "value": str(len(alerts)), "short": True},
+            ],
+        }],
+    }
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A webhook does not redirect; following one would send the message elsewhere."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
+                         headers: Any, newurl: str) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def _check_url(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        raise WebhookError(f"{WEBHOOK_ENV} is not a valid URL") from None
+    if parts.scheme == "https" and host:
+        return
+    if parts.scheme == "http" and _is_loopback(host):
+        return
+    raise WebhookError(f"{WEBHOOK_ENV} must be an https:// URL")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def post(url: str, message: dict[str, Any], *, timeout: float = TIMEOUT_SECONDS) -> None:
+    """POST the message as JSON to the webhook.
+
+    Raises:
+        WebhookError: the URL is not https, or the webhook did not answer 2xx in time;
+            the error names the HTTP status or the exception type, never the URL.
+    """
+    _check_url(url)
+    data = json.dumps(message, ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(url, data=data, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with _opener.open(request, timeout=timeout) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+        exc.close()
+        raise WebhookError(f"the webhook answered HTTP {status}") from None
+    except Exception as exc:  # URLError, timeouts, bad URLs: their text may hold the URL
+        raise WebhookError(f"the webhook could not be reached ({type(exc).__name__})"
+                           ) from None
+
+
+@emitter(min_severity=Severity.UNCLASSIFIED)
+def post_to_slack(report: Report) -> None:
+    """Post a published report that is not safe; print it instead when no webhook is set.
+
+    Example::
+
+        SLACK_WEBHOOK_URL=https://hooks.slack.com/services/... deepalert run ...
+    """
+    message = build_message(report)
+    url = os.environ.get(WEBHOOK_ENV, "").strip()
+    if not url:
+        print(f"[{WEBHOOK_ENV} is not set: the Slack message for report {report.id} "
+              "is printed, not posted]", file=sys.stderr)
+        print(json.dumps(message, ensure_ascii=False, indent=2), file=sys.stderr)
+        return
+    post(url, message)
+    logger.info("posted report %s to the webhook", report.id)
