@@ -48,7 +48,7 @@ from deepalert.sources import (
     sigma,
     suricata,
 )
-from deepalert.sources._common import Batch, dotted
+from deepalert.sources._common import Batch, dotted, skip
 from deepalert.sources._policy import AlertKeyFunc, SourcePolicy
 from deepalert.sources.cloudtrail import CONSOLE_LOGIN_WITHOUT_MFA, CloudTrailRule
 
@@ -267,7 +267,13 @@ def _value(value: Any, source: str, policy: SourcePolicy, batch: Batch, where: s
     if isinstance(detail, Mapping) and ("detail-type" in value or (
             source in ("auto", "guardduty") and detect_source(value) is None)):
         # EventBridge; also its bare {"detail": ...} as test events often are.
-        if value.get("detail-type") == "GuardDuty Finding" or source == "guardduty" or (
+        detail_type = value.get("detail-type")
+        if value.get("source") == "aws.guardduty" and detail_type not in (
+                None, "GuardDuty Finding"):
+            # Runtime-agent health, malware scan results: GuardDuty events that are no finding.
+            skip(batch, "guardduty", where, f"detail-type {detail_type!r} is not a finding")
+            return
+        if detail_type == "GuardDuty Finding" or source == "guardduty" or (
                 source == "auto" and guardduty.matches(detail)):
             _record(value, "guardduty", policy, batch, where)
         else:

@@ -204,3 +204,17 @@ def test_every_fixture_line_converts() -> None:
                  "suricata-verify-alert-testmyids.jsonl"):
         for event in lines(name):
             check(convert(event))
+
+
+def test_guardduty_events_that_are_no_findings_are_skipped(tmp_path: Path) -> None:
+    """A GuardDuty EventBridge event of another detail-type (a malware scan result) gives no
+    alert and no error, and says why."""
+    event = {"version": "0", "detail-type": "GuardDuty Malware Protection Object Scan Result",
+             "source": "aws.guardduty", "detail": {"scanStatus": "COMPLETED"}}
+    file = tmp_path / "event.json"
+    file.write_text(json.dumps(event))
+    [item] = list(convert_file(file))
+    assert item.alerts == []
+    assert item.error is None
+    assert item.skipped == ["item 1, guardduty: detail-type "
+                            "'GuardDuty Malware Protection Object Scan Result' is not a finding"]
