@@ -7,9 +7,9 @@ Fields are read as flat dotted keys or nested objects, in any mix, and a one-ele
 ============  ========================================================================
 Alert field   From
 ============  ========================================================================
-detector      ``elastic.security``; a promoted external alert
-              (``kibana.alert.original_event.kind: alert``) or a raw ECS alert:
-              ``event.module`` (or ``observer.product``)
+detector      ``elastic.security``; an alert promoted from an external one
+              (``kibana.alert.original_event.kind: alert`` and a ``rule_name_override``)
+              or a raw ECS alert: ``event.module`` (or ``observer.product``)
 rule_id       ``kibana.alert.rule.rule_id``; promoted alerts and raw ECS alerts: ECS
               ``rule.id`` when present (else every Endpoint alert shares one rule)
 rule_name     ``kibana.alert.rule.name``, then ECS ``rule.name``
@@ -103,7 +103,11 @@ def convert_record(doc: Mapping[str, Any], policy: SourcePolicy, batch: Batch,
     ecs_rule = text(dotted(doc, "rule.id"))
     module = text(_get(doc, "kibana.alert.original_event.module", "event.module",
                        "observer.product")).lower()
-    if kibana_rule and original_kind != "alert":
+    # A promotion rule (Endpoint Security, external alerts) renames each alert after the
+    # promoted one; without the promoted rule's own ID every such alert would share one rule.
+    promoted = original_kind == "alert" and bool(_get(
+        doc, "kibana.alert.rule.rule_name_override", "signal.rule.rule_name_override"))
+    if kibana_rule and not promoted:
         detector, rule_id, field = DETECTOR, kibana_rule, "kibana.alert.rule.rule_id"
     elif kibana_rule:
         detector, rule_id, field = module or DETECTOR, ecs_rule or kibana_rule, "rule.id"

@@ -44,7 +44,9 @@ __all__ = ["DETECTOR", "NAME", "matches", "to_alerts"]
 NAME: Final = "falco"
 DETECTOR: Final = "falco"
 HEAVY: Final = ("output_fields", "output")
-_PREFIX: Final = re.compile(r"^\d\d:\d\d:\d\d(?:\.\d+)?:\s+(?:[A-Za-z]+\s+)?")
+_PREFIX: Final = re.compile(
+    r"^\d\d:\d\d:\d\d(?:\.\d+)?:\s+(?:(?:Emergency|Alert|Critical|Error|Warning|Notice|"
+    r"Informational|Info|Debug)\s+)?", re.IGNORECASE)
 
 
 def matches(record: Mapping[str, Any]) -> bool:

@@ -74,3 +74,13 @@ def test_nested_and_fields_api_shapes_read_alike() -> None:
     [alert] = check(convert(nested))
     assert (alert.rule_id, alert.alert_key, alert.timestamp) == (
         "tds-ssh-many-failures", "bastion-1", "2026-11-03T10:59:58Z")
+
+
+def test_query_rule_over_external_alerts_keeps_its_own_identity() -> None:
+    """A custom rule matching external alerts (no name override) is its own rule, under
+    elastic.security, not the promoted alert's."""
+    doc = copy.deepcopy(ENDPOINT)
+    del doc["kibana.alert.rule.rule_name_override"]
+    [alert] = elastic.to_alerts(doc)
+    assert (alert.detector, alert.rule_id) == ("elastic.security",
+                                               "9a1a2dae-0b5f-4c3d-8305-a268d404c306")

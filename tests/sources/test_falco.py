@@ -64,3 +64,10 @@ def test_k8s_audit_keys_on_the_user() -> None:
     [alert] = check(falco.to_alerts(EVENTS[3]))
     assert alert.alert_key == "alice@example.com"
     assert ("ipaddr", "remote_ip", "198.51.100.23", ("client", "remote")) in attrs(alert)
+
+
+def test_description_keeps_text_after_a_time_without_priority() -> None:
+    """Only a known priority word is removed after the time prefix."""
+    event = copy.deepcopy(WEBSITE)
+    event["output"] = "13:44:05.478445995: A shell was spawned"
+    assert falco.to_alerts(event)[0].description == "A shell was spawned"
