@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import pydantic_core
 from typing_extensions import TypedDict
 
 from deepalert.errors import EventError
@@ -152,9 +153,13 @@ def _sns_envelope(body: str) -> dict[str, Any] | None:
     if not body.lstrip().startswith("{") or '"Notification"' not in body:
         return None
     try:
-        parsed = json.loads(body)
+        # pydantic-core's parser is about 3x faster than json's; json has the last word.
+        parsed = pydantic_core.from_json(body)
     except ValueError:
-        return None
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            return None
     if isinstance(parsed, dict) and parsed.get("Type") == "Notification" and (
             "TopicArn" in parsed or "MessageId" in parsed):
         return parsed

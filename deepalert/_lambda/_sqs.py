@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 __all__ = [
@@ -109,8 +109,7 @@ def default_client(queue_url: str) -> SqsClient:
     return client  # type: ignore[no-any-return]
 
 
-@dataclass(frozen=True)
-class OutMessage:
+class OutMessage(NamedTuple):
     """One message to send.
 
     Attributes:
@@ -128,7 +127,8 @@ class OutMessage:
     @classmethod
     def of(cls, queue_url: str, body: str, owner: int) -> OutMessage:
         """A message with its size computed."""
-        return cls(queue_url, body, len(body.encode("utf-8")), owner)
+        size = len(body) if body.isascii() else len(body.encode("utf-8"))
+        return cls(queue_url, body, size, owner)
 
 
 @dataclass(frozen=True)
@@ -221,6 +221,9 @@ class BatchSender:
 def _read_response(response: Any, pending: list[OutMessage]
                    ) -> tuple[list[OutMessage], list[str], list[SendFailure]]:
     """Split a batch response into (entries to retry, their reasons, final failures)."""
+    if (isinstance(response, dict) and not response.get("Failed")
+            and len(response.get("Successful") or ()) == len(pending)):
+        return [], [], []  # everything accepted: the common case, checked cheaply
     ok: set[str] = set()
     failed: dict[str, Any] = {}
     if isinstance(response, dict):

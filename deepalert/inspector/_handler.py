@@ -7,7 +7,6 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
 
 from deepalert._lambda import (
@@ -53,16 +52,17 @@ _ATTRIBUTE_ENV = ("ATTRIBUTE_QUEUE_URL", "ATTRIBUTE_QUEUE")
 _DIRECT_KEYS = frozenset({"report_id", "attribute"})
 
 
-@dataclass
 class _Outcome:
     """What became of one record: its messages, or why it failed."""
 
-    record: EventRecord
-    report_id: str = ""
-    attribute: Attribute | None = None
-    messages: list[OutMessage] = field(default_factory=list)
-    error: BaseException | None = None
-    skipped: bool = False
+    __slots__ = ("attribute", "error", "messages", "record", "report_id")
+
+    def __init__(self, record: EventRecord) -> None:
+        self.record = record
+        self.report_id = ""
+        self.attribute: Attribute | None = None
+        self.messages: list[OutMessage] = []
+        self.error: BaseException | None = None
 
 
 class Inspector(Generic[F]):
@@ -212,7 +212,6 @@ class Inspector(Generic[F]):
         outcome = _Outcome(record)
         left = remaining_ms(context)
         if left is not None and left < self._deadline_margin_ms and record.index > 0:
-            outcome.skipped = True
             outcome.error = DeliveryError(
                 f"record {record.index} was not started: {left} ms were left before the "
                 f"Lambda deadline (margin {self._deadline_margin_ms} ms)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Union
 
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from deepalert.errors import ContentError, WireError
 from deepalert.models import (
@@ -101,12 +101,13 @@ def _check_size(text: str, what: str, author: str, attr: Attribute, limit: int) 
                 f"contains U+{ord(char):04X}, which SQS refuses in a message")
 
 
-class _HostFinding(WireModel):
-    """The Finding wire type with its content typed, so pydantic-core writes it natively.
+# Private wire types: the Finding with its content typed, so pydantic-core writes it natively
+# (Finding.content is Go's interface{} and is walked in Python). Same fields, same order,
+# same codec (WireModel.to_json): the bytes are identical. Built on first use, not at import.
 
-    Same fields, same order, same codec (``WireModel.to_json``) as :class:`Finding`, whose
-    ``content`` is Go's ``interface{}`` and is walked in Python; the bytes are identical.
-    """
+
+class _HostFinding(WireModel):
+    model_config = ConfigDict(defer_build=True)
 
     report_id: str = ""
     author: str = ""
@@ -116,7 +117,7 @@ class _HostFinding(WireModel):
 
 
 class _UserFinding(WireModel):
-    """:class:`_HostFinding` for ``ContentUser``."""
+    model_config = ConfigDict(defer_build=True)
 
     report_id: str = ""
     author: str = ""
@@ -126,7 +127,7 @@ class _UserFinding(WireModel):
 
 
 class _BinaryFinding(WireModel):
-    """:class:`_HostFinding` for ``ContentBinary``."""
+    model_config = ConfigDict(defer_build=True)
 
     report_id: str = ""
     author: str = ""
@@ -135,9 +136,38 @@ class _BinaryFinding(WireModel):
     content: ContentBinary = Field(default_factory=ContentBinary)
 
 
-_TYPED_FINDINGS: dict[type[WireModel], type[WireModel]] = {
-    ContentHost: _HostFinding, ContentUser: _UserFinding, ContentBinary: _BinaryFinding,
+# Read-back checks: only the content is decoded into its struct, as compileReport will.
+
+
+class _HostCheck(BaseModel):
+    model_config = ConfigDict(defer_build=True, extra="ignore")
+    content: ContentHost
+
+
+class _UserCheck(BaseModel):
+    model_config = ConfigDict(defer_build=True, extra="ignore")
+    content: ContentUser
+
+
+class _BinaryCheck(BaseModel):
+    model_config = ConfigDict(defer_build=True, extra="ignore")
+    content: ContentBinary
+
+
+_TYPED: dict[type[WireModel], tuple[type[WireModel], type[BaseModel], str]] = {
+    ContentHost: (_HostFinding, _HostCheck, "host"),
+    ContentUser: (_UserFinding, _UserCheck, "user"),
+    ContentBinary: (_BinaryFinding, _BinaryCheck, "binary"),
 }
+
+
+def _typed_for(content: object) -> tuple[type[WireModel], type[BaseModel], str] | None:
+    typed = _TYPED.get(type(content))  # type: ignore[arg-type]
+    if typed is None:
+        for model, entry in _TYPED.items():
+            if isinstance(content, model):
+                return entry
+    return typed
 
 
 def finding_body(report_id: str, author: str, attr: Attribute, content: object, index: int,
@@ -148,28 +178,34 @@ def finding_body(report_id: str, author: str, attr: Attribute, content: object, 
         ContentError: the content is not a content type, would not decode into its Go
             struct, or the message is over ``max_bytes``.
     """
-    typed = _TYPED_FINDINGS.get(type(content)) if isinstance(content, _CONTENTS) else None
-    if typed is None or not isinstance(content, _CONTENTS):
-        where = (f"content {index} from inspector {author!r} for attribute "
-                 f"{describe_attribute(attr)}")
-        raise ContentError(f"{where} is a {type(content).__name__}; use ContentHost, "
-                           "ContentUser or ContentBinary")
-    finding = typed.model_construct(report_id=report_id, author=author, attribute=attr,
-                                    type=content.content_type.value, content=content)
+    typed = _typed_for(content)
+    if typed is None:
+        raise ContentError(
+            f"content {index} from inspector {author!r} for attribute "
+            f"{describe_attribute(attr)} is a {type(content).__name__}; use ContentHost, "
+            "ContentUser or ContentBinary")
+    finding_model, check_model, content_type = typed
+    assert isinstance(content, WireModel)
     try:
+        # Validated, not constructed: the instances pass through as they are, and it is faster.
+        finding: WireModel = finding_model.__pydantic_validator__.validate_python({
+            "report_id": report_id, "author": author, "attribute": attr,
+            "type": content_type, "content": content})
         body = finding.to_json()
     except Exception as exc:  # a field assigned a value of the wrong type
         raise _content_error(author, attr, content, index, exc) from None
     try:
-        # pydantic-core reads the body as the typed struct; when it refuses, the lenient
+        # pydantic-core reads the content back as its struct; when it refuses, the lenient
         # decoder, which follows Go exactly, has the last word and names the field.
-        typed.model_validate_json(body)
+        check_model.model_validate_json(body)
     except ValidationError:
         try:
             Finding.from_json(body).parsed_content()
         except WireError as exc:
             raise _content_error(author, attr, content, index, exc) from None
-    _check_size(body, "a finding", author, attr, max_bytes)
+    size = len(body) if body.isascii() else len(body.encode("utf-8"))
+    if size > max_bytes or "\ufffe" in body or "\uffff" in body:
+        _check_size(body, "a finding", author, attr, max_bytes)
     return body
 
 

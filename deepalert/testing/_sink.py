@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from deepalert._lambda._sqs import MAX_BATCH_ENTRIES, SQS_MAX_BYTES
 from deepalert.models import Finding, ReportAttribute
@@ -13,11 +14,10 @@ from deepalert.models import Finding, ReportAttribute
 __all__ = ["MemorySink", "SentMessage"]
 
 # SQS accepts #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.
-_FORBIDDEN = {chr(c) for c in range(0x20) if c not in (0x9, 0xA, 0xD)} | {"\ufffe", "\uffff"}
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-@dataclass(frozen=True)
-class SentMessage:
+class SentMessage(NamedTuple):
     """One message the sink accepted.
 
     Attributes:
@@ -107,8 +107,8 @@ class MemorySink:
             for entry in Entries:
                 entry_id = str(entry["Id"])
                 body = str(entry["MessageBody"])
-                rule = self._take_rule(QueueUrl, body)
-                if rule is None and _FORBIDDEN.intersection(body):
+                rule = self._take_rule(QueueUrl, body) if self._rules else None
+                if rule is None and _FORBIDDEN.search(body):
                     rule = _FailureRule(None, "InvalidMessageContents", True, None, None)
                 if rule is not None:
                     self._failed_entries += 1

@@ -1,0 +1,171 @@
+"""Inspector handler cost, SQS requests, and import cost, as ratios to baselines.
+
+Run: ``python benchmarks/bench_inspector.py``. Figures are kept in ``docs/performance.md``.
+
+* Per-record cost: 10,000 tasks in SQS events of 10 records (SNS envelopes in the bodies,
+  as the task topic delivers them to a queue), an inspector that returns one ContentHost, and
+  the in-memory sink. The baseline is the handler a user would write by hand with
+  aws-lambda-powertools: ``BatchProcessor`` with a parser model (``SqsRecordModel`` whose body
+  is ``Json`` of powertools' ``SnsNotificationModel`` whose Message is ``Json`` of a Task
+  model), a Finding model dumped with ``model_dump_json``, and one ``send_message`` per
+  finding, sent to the same sink. Target: at most 0.5x.
+* SQS requests per 1,000 findings, same workload (the Go SDK makes 1,000). Target: <= 100.
+* ``python -c "import deepalert.inspector"`` against ``python -c "from pydantic import
+  BaseModel"``, medians of interleaved subprocess runs. Target: at most 1.4x.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.parser.models import SnsNotificationModel, SqsRecordModel
+from pydantic import BaseModel, Json
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _util import interleaved, startup
+
+from deepalert import Attribute, AttrType, ContentHost, Task
+from deepalert.inspector import inspector
+from deepalert.testing import FakeLambdaContext, MemorySink, sqs_sns_event
+
+TASKS = 10_000
+BATCH = 10
+FINDING = "https://sqs.us-east-1.amazonaws.com/123456789012/finding"
+ATTRIBUTE = "https://sqs.us-east-1.amazonaws.com/123456789012/attribute"
+
+
+def make_events(n: int) -> list[dict[str, Any]]:
+    tasks = [Task(report_id=f"report-{i // 50}", attribute=Attribute(
+        type="ipaddr", key="src", value=f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}",
+        context=["client", "remote"], timestamp="2026-01-02T03:04:05.123456789Z"))
+        for i in range(n)]
+    return [sqs_sns_event(*tasks[i:i + BATCH]) for i in range(0, n, BATCH)]
+
+
+# -- deepalert ----------------------------------------------------------------------------
+
+
+@inspector(author="bench", types=[AttrType.IPADDR])
+def ours(attr: Attribute) -> ContentHost:
+    return ContentHost(country=["JP"])
+
+
+def run_ours(events: list[dict[str, Any]], sink: MemorySink) -> None:
+    context = FakeLambdaContext(timeout_ms=900_000)
+    for event in events:
+        response = ours.invoke(event, context, sqs_client=sink, finding_queue_url=FINDING,
+                               attribute_queue_url=ATTRIBUTE)
+        assert response == {"batchItemFailures": []}
+
+
+# -- the powertools baseline ---------------------------------------------------------------
+
+
+class PAttribute(BaseModel):
+    type: str
+    key: str
+    value: str
+    context: list[str] | None = None
+    timestamp: str | None = None
+
+
+class PTask(BaseModel):
+    report_id: str
+    attribute: PAttribute
+
+
+class PTaskNotification(SnsNotificationModel):
+    Message: Json[PTask]  # type: ignore[assignment]
+
+
+class PTaskRecord(SqsRecordModel):
+    body: Json[PTaskNotification]  # type: ignore[assignment]
+
+
+class PHost(BaseModel):
+    country: list[str] | None = None
+
+
+class PFinding(BaseModel):
+    report_id: str
+    author: str
+    attribute: PAttribute
+    type: str
+    content: PHost
+
+
+processor = BatchProcessor(event_type=EventType.SQS, model=PTaskRecord)
+baseline_sink: MemorySink = MemorySink()
+
+
+def record_handler(record: PTaskRecord) -> None:
+    task = record.body.Message
+    content = PHost(country=["JP"])
+    finding = PFinding(report_id=task.report_id, author="bench", attribute=task.attribute,
+                       type="host", content=content)
+    baseline_sink.send_message(QueueUrl=FINDING,
+                               MessageBody=finding.model_dump_json(exclude_none=True))
+
+
+def baseline_handler(event: dict[str, Any], context: Any) -> Any:
+    return process_partial_response(event=event, record_handler=record_handler,
+                                    processor=processor, context=context)
+
+
+def run_baseline(events: list[dict[str, Any]], sink: MemorySink) -> None:
+    global baseline_sink
+    baseline_sink = sink
+    context = FakeLambdaContext(timeout_ms=900_000)
+    for event in events:
+        response = baseline_handler(event, context)
+        assert response == {"batchItemFailures": []}
+
+
+def main() -> None:
+    events = make_events(TASKS)
+
+    # Same output, checked once: one finding per task on the finding queue.
+    sink_ours, sink_base = MemorySink(), MemorySink()
+    run_ours(events, sink_ours)
+    run_baseline(events, sink_base)
+    assert len(sink_ours.bodies(FINDING)) == len(sink_base.bodies(FINDING)) == TASKS
+
+    thousand = make_events(1000)
+    requests_ours, requests_base = MemorySink(), MemorySink()
+    run_ours(thousand, requests_ours)
+    run_baseline(thousand, requests_base)
+
+    times = interleaved({
+        "deepalert": lambda: run_ours(events, MemorySink()),
+        "powertools": lambda: run_baseline(events, MemorySink()),
+    }, number=1, repeat=5)
+    per_ours = times["deepalert"] / TASKS * 1e6
+    per_base = times["powertools"] / TASKS * 1e6
+
+    imports = startup({
+        "inspector": "import deepalert.inspector",
+        "pydantic": "from pydantic import BaseModel",
+        "boto3": "import boto3",
+    }, runs=21)
+
+    print(f"Python {sys.version.split()[0]}")
+    print(f"per record: deepalert {per_ours:.1f} us, powertools {per_base:.1f} us, "
+          f"ratio {per_ours / per_base:.2f}x (target <= 0.5x)")
+    print(f"SQS requests per 1,000 findings: deepalert {requests_ours.requests}, "
+          f"powertools baseline {requests_base.requests} (target <= 100; Go SDK 1,000)")
+    base = imports["pydantic"]
+    print(f"import: deepalert.inspector {imports['inspector'] * 1e3:.0f} ms, "
+          f"pydantic {base * 1e3:.0f} ms, boto3 {imports['boto3'] * 1e3:.0f} ms; "
+          f"ratio {imports['inspector'] / base:.2f}x (target <= 1.4x), "
+          f"boto3 {imports['boto3'] / base:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
