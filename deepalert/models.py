@@ -312,11 +312,9 @@ class Attribute(WireModel):
 
     def _hash_text(self) -> str:
         context = self.context
-        if context is not None and len(context) > 1:
-            context = sorted(context)
-        clone = self.model_construct(type=self.type, key=self.key, value=self.value,
-                                     context=context, timestamp=self.timestamp)
-        return clone.to_json()
+        if context is None or context == sorted(context):
+            return self.to_json()
+        return self.model_copy(update={"context": sorted(context)}).to_json()
 
     def has_context(self, *contexts: str) -> bool:
         """True when every one of ``contexts`` is in this attribute's context."""
@@ -675,6 +673,11 @@ class Finding(WireModel):
         model = CONTENT_TYPES.get(self.type)
         if model is None:
             return None
+        if isinstance(self.content, dict):
+            try:  # exact keys and types: pydantic-core alone decides, as Go would
+                return typing.cast("Content", model.model_validate(self.content))
+            except ValidationError:
+                pass  # Go's lenient rules (case-folded keys, nulls), or a precise error
         return typing.cast("Content", _decode_value(model, self.content, "Finding.content"))
 
 

@@ -28,23 +28,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
+from deepalert import _wire
 from deepalert._wire import GoTime
 from deepalert.errors import ContentError, WireError
 from deepalert.local._clock import Clock
-from deepalert.local._store import ReportStore, StoredReport
+from deepalert.local._store import ReportStore, StoredFinding, StoredReport
 from deepalert.models import (
     CONTENT_TYPES,
     Alert,
     Attribute,
-    ContentBinary,
-    ContentHost,
-    ContentUser,
     Finding,
     Report,
     ReportAttribute,
     ReportResult,
     ReportStatus,
-    Section,
     Severity,
     Task,
 )
@@ -211,14 +208,19 @@ class Core:
         breaking every later compile of the report (protocol notes §2.8 item 8).
         """
         finding = Finding.from_json(finding_json)
+        content_json = ""
         if finding.type in CONTENT_TYPES:
             try:
-                finding.parsed_content()
+                content = finding.parsed_content()
             except WireError as exc:
                 raise ContentError(
                     f"finding from {finding.author!r} for report {finding.report_id}: "
                     f"{finding.type} content does not fit the core's struct: {exc}") from None
-        self.store.save_finding(finding.report_id, finding.attribute.hash(), finding.to_json())
+            assert content is not None
+            content_json = content.to_json()
+        attr_json = finding.attribute.to_json()
+        self.store.save_finding(finding.report_id, StoredFinding(
+            finding.attribute.hash(), attr_json, finding.type, content_json))
         return finding
 
     # --- feedbackAttribute -------------------------------------------------------------------
@@ -245,31 +247,39 @@ class Core:
         Alerts come in arrival order (the Go core's order is random), attributes and
         sections in ascending attribute hash, contents within a section in arrival order.
         """
+        text = self.compile_report_json(report_id)
+        return None if text is None else Report.from_json(text)
+
+    def compile_report_json(self, report_id: str) -> str | None:
+        """:meth:`compile_report` as the JSON the report topic carries, built from the stored
+        JSON fragments without decoding them again."""
         row = self.store.get_report(report_id)
         if row is None:
             return None
-        alerts = [Alert.from_json(a) for a in self.store.alerts(report_id)]
-        attributes = [Attribute.from_json(a) for _, a in self.store.attributes(report_id)]
-        sections: list[Section] = []
-        current: Section | None = None
-        current_hash = None
-        for attr_hash, data in self.store.findings(report_id):
-            finding = Finding.from_json(data)
-            if attr_hash != current_hash:
-                current = Section(attr=finding.attribute)
-                current_hash = attr_hash
-                sections.append(current)
-            assert current is not None
-            _add_content(current, finding)
-        return Report(
-            id=report_id, alerts=alerts or None, attributes=attributes or None,
-            sections=sections or None, result=ReportResult.from_json(row.result),
-            status=row.status, created_at=row.created_at.replace(microsecond=0),
-        )
+        alerts = self.store.alerts(report_id)
+        attributes = [a for _, a in self.store.attributes(report_id)]
+        sections: list[str] = []
+        group: dict[str, list[str]] = {}
+        attr_json = current_hash = None
+        for finding in self.store.findings(report_id):
+            if finding.attr_hash != current_hash:
+                if attr_json is not None:
+                    sections.append(_section_json(attr_json, group))
+                current_hash, attr_json, group = finding.attr_hash, finding.attribute, {}
+            key = _SECTION_KEYS.get(finding.content_type)
+            if key is not None:  # unknown types leave a section with only its attribute
+                group.setdefault(key, []).append(finding.content)
+        if attr_json is not None:
+            sections.append(_section_json(attr_json, group))
+        created = GoTime.from_datetime(row.created_at.replace(microsecond=0))
+        return (f'{{"id":{_go_string(report_id)},"alerts":{_array(alerts)},'
+                f'"attributes":{_array(attributes)},"sections":{_array(sections)},'
+                f'"result":{row.result},"status":{_go_string(row.status)},'
+                f'"created_at":"{created}"}}')
 
     # --- the review machine ------------------------------------------------------------------
 
-    def review(self, report_json: str) -> Report | None:
+    def review(self, report_json: str) -> str | None:
         """Compile, invoke the reviewer and submit its result; the published report.
 
         Raises whatever the reviewer's invocation raised: the report is then not published,
@@ -277,13 +287,13 @@ class Core:
         """
         report_id = Report.from_json(report_json).id
         self._reviews_pending.discard(report_id)
-        compiled = self.compile_report(report_id)
+        compiled = self.compile_report_json(report_id)
         if compiled is None:
             return None
-        result_json = self.delivery.invoke_reviewer(compiled.to_json())
+        result_json = self.delivery.invoke_reviewer(compiled)
         return self.submit_review(report_id, result_json)
 
-    def submit_review(self, report_id: str, result_json: str | None) -> Report | None:
+    def submit_review(self, report_id: str, result_json: str | None) -> str | None:
         """Store the reviewer's verdict as ``published`` and publish (submitReport)."""
         row = self.store.get_report(report_id)
         if row is None:
@@ -297,11 +307,11 @@ class Core:
 
     # --- publishReport -----------------------------------------------------------------------
 
-    def publish(self, report_id: str) -> Report | None:
+    def publish(self, report_id: str) -> str | None:
         """Publish the report's current state on the report topic (publishReport)."""
-        report = self.compile_report(report_id)
+        report = self.compile_report_json(report_id)
         if report is not None:
-            self.delivery.publish_report(report.to_json())
+            self.delivery.publish_report(report)
         return report
 
 
@@ -311,15 +321,23 @@ def _sorted(context: list[str] | None) -> list[str] | None:
     return None if context is None else sorted(context)
 
 
-def _add_content(section: Section, finding: Finding) -> None:
-    content = finding.parsed_content()  # checked at submit time
-    if isinstance(content, ContentHost):
-        section.hosts = section.hosts or []
-        section.hosts.append(content)
-    elif isinstance(content, ContentUser):
-        section.users = section.users or []
-        section.users.append(content)
-    elif isinstance(content, ContentBinary):
-        section.binaries = section.binaries or []
-        section.binaries.append(content)
-    # Unknown types make a section holding only the attribute, as in the Go core.
+_SECTION_KEYS = {"user": "users", "host": "hosts", "binary": "binaries"}
+
+
+def _section_json(attr_json: str, group: dict[str, list[str]]) -> str:
+    # Section: attr, then users, hosts, binaries, each omitempty.
+    parts = [f'{{"attr":{attr_json}']
+    for key in ("users", "hosts", "binaries"):
+        if key in group:
+            parts.append(f',"{key}":[{",".join(group[key])}]')
+    parts.append("}")
+    return "".join(parts)
+
+
+def _array(items: list[str]) -> str:
+    # The core's nil slices are written null; a compiled report never has empty ones.
+    return f"[{','.join(items)}]" if items else "null"
+
+
+def _go_string(text: str) -> str:
+    return _wire.go_dumps(text)

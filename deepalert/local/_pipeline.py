@@ -25,7 +25,7 @@ from deepalert.local._core import Core, CoreSettings, LateAlertPolicy, Receipt
 from deepalert.local._store import MemoryStore, ReportStore
 from deepalert.models import Alert, Attribute, Report, ReportStatus, Task
 from deepalert.testing._context import FakeLambdaContext
-from deepalert.testing._events import sns_event, sqs_sns_event
+from deepalert.testing._events import sns_event
 
 if TYPE_CHECKING:
     from deepalert.testing._sink import MemorySink
@@ -35,6 +35,8 @@ __all__ = ["EmitterLike", "InspectorLike", "LocalPipeline", "PipelineError", "Re
 _FINDING_QUEUE = "memory://deepalert/finding"
 _ATTRIBUTE_QUEUE = "memory://deepalert/attribute"
 _BATCH = 100
+_TASK_TOPIC = "arn:aws:sns:local:000000000000:deepalert-task"
+_TASK_QUEUE = "arn:aws:sqs:local:000000000000:deepalert-task"
 
 
 class InspectorLike(Protocol):
@@ -231,9 +233,8 @@ class LocalPipeline:
             event = heapq.heappop(self._events)
             if event.kind == "inspect":
                 self.core.dispatch_inspection(event.payload)
-                self._deliver_tasks()
             else:
-                self._deliver_tasks()
+                self._deliver_tasks()  # findings due by now are in before the review
                 self._review(event.payload)
         self._deliver_tasks()
 
@@ -308,7 +309,7 @@ class LocalPipeline:
             self._collect()
 
     def _invoke(self, inspector: InspectorLike, chosen: list[tuple[str, Task]]) -> None:
-        event = sqs_sns_event(*(text for text, _ in chosen))
+        event = self._task_event(text for text, _ in chosen)
         capture = _ErrorCapture()
         root = logging.getLogger("deepalert")
         root.addHandler(capture)
@@ -330,6 +331,18 @@ class LocalPipeline:
         for record, (_, task) in zip(event["Records"], chosen, strict=True):
             if record["messageId"] in failed:
                 self._inspector_error(inspector, task, why)
+
+    def _task_event(self, tasks: Iterable[str]) -> dict[str, Any]:
+        # What a queue subscribed to the task topic delivers: SQS records whose bodies are
+        # SNS notifications (as deepalert.testing.sqs_sns_event builds, with cheaper IDs).
+        records = []
+        for task in tasks:
+            n = next(self._seq)
+            envelope = ('{"Type":"Notification","MessageId":"local-' + str(n) + '",'
+                        '"TopicArn":"' + _TASK_TOPIC + '","Message":' + json.dumps(task) + "}")
+            records.append({"messageId": f"local-{n}", "eventSource": "aws:sqs",
+                            "eventSourceARN": _TASK_QUEUE, "body": envelope})
+        return {"Records": records}
 
     def _inspector_error(self, inspector: InspectorLike, task: Task, why: str) -> None:
         attr = task.attribute

@@ -15,7 +15,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-__all__ = ["MemoryStore", "ReportStore", "SQLiteStore", "StoredReport", "TakenReport"]
+__all__ = [
+    "MemoryStore",
+    "ReportStore",
+    "SQLiteStore",
+    "StoredFinding",
+    "StoredReport",
+    "TakenReport",
+]
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,19 @@ class StoredReport:
     result: str
     """The ReportResult JSON."""
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredFinding:
+    """One finding, kept as the parts a compiled report is made of (Go-exact JSON text)."""
+
+    attr_hash: str
+    attribute: str
+    """The finding's attribute JSON: the section's ``attr`` when it is the first of its hash."""
+    content_type: str
+    """``host``, ``user`` or ``binary``; anything else adds no content, as in the core."""
+    content: str
+    """The content JSON as the core's typed struct writes it."""
 
 
 @runtime_checkable
@@ -59,8 +79,8 @@ class ReportStore(Protocol):
         """Record an attribute by hash; ``False`` when a live entry already exists."""
         ...
 
-    def save_finding(self, report_id: str, attr_hash: str, finding: str) -> None:
-        """Keep a finding's JSON under its report and attribute hash."""
+    def save_finding(self, report_id: str, finding: StoredFinding) -> None:
+        """Keep a finding under its report."""
         ...
 
     def put_report(self, report: StoredReport) -> None:
@@ -79,8 +99,8 @@ class ReportStore(Protocol):
         """``(hash, attribute JSON)`` pairs in ascending hash order."""
         ...
 
-    def findings(self, report_id: str) -> list[tuple[str, str]]:
-        """``(attribute hash, finding JSON)`` pairs in ascending hash order, then arrival."""
+    def findings(self, report_id: str) -> list[StoredFinding]:
+        """Findings in ascending attribute hash order, then in arrival order."""
         ...
 
     def report_ids(self) -> list[str]:
@@ -95,7 +115,7 @@ class MemoryStore:
         self._alertmap: dict[str, tuple[str, datetime, datetime]] = {}
         self._alerts: dict[str, list[str]] = {}
         self._attributes: dict[str, dict[str, tuple[str, datetime]]] = {}
-        self._findings: dict[str, list[tuple[str, str]]] = {}
+        self._findings: dict[str, list[StoredFinding]] = {}
         self._reports: dict[str, StoredReport] = {}
         self._lock = threading.Lock()
 
@@ -122,8 +142,8 @@ class MemoryStore:
             table[attr_hash] = (attribute, now + ttl)
             return True
 
-    def save_finding(self, report_id: str, attr_hash: str, finding: str) -> None:
-        self._findings.setdefault(report_id, []).append((attr_hash, finding))
+    def save_finding(self, report_id: str, finding: StoredFinding) -> None:
+        self._findings.setdefault(report_id, []).append(finding)
 
     def put_report(self, report: StoredReport) -> None:
         self._reports[report.report_id] = report
@@ -138,9 +158,9 @@ class MemoryStore:
         table = self._attributes.get(report_id, {})
         return [(h, table[h][0]) for h in sorted(table)]
 
-    def findings(self, report_id: str) -> list[tuple[str, str]]:
+    def findings(self, report_id: str) -> list[StoredFinding]:
         # sorted() is stable: arrival order within one attribute hash.
-        return sorted(self._findings.get(report_id, ()), key=lambda pair: pair[0])
+        return sorted(self._findings.get(report_id, ()), key=lambda f: f.attr_hash)
 
     def report_ids(self) -> list[str]:
         return list(self._reports)
@@ -158,7 +178,7 @@ CREATE TABLE IF NOT EXISTS attributes (
     expires_at REAL NOT NULL, PRIMARY KEY (report_id, attr_hash));
 CREATE TABLE IF NOT EXISTS findings (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, report_id TEXT NOT NULL, attr_hash TEXT NOT NULL,
-    data TEXT NOT NULL);
+    attribute TEXT NOT NULL, content_type TEXT NOT NULL, content TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS findings_by_report ON findings (report_id, attr_hash, seq);
 CREATE TABLE IF NOT EXISTS reports (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, report_id TEXT NOT NULL UNIQUE,
@@ -218,10 +238,13 @@ class SQLiteStore:
                 (report_id, attr_hash, attribute, (now + ttl).timestamp(), now.timestamp()))
             return cur.rowcount == 1
 
-    def save_finding(self, report_id: str, attr_hash: str, finding: str) -> None:
+    def save_finding(self, report_id: str, finding: StoredFinding) -> None:
         with self._lock:
-            self._db.execute("INSERT INTO findings (report_id, attr_hash, data) VALUES (?, ?, ?)",
-                             (report_id, attr_hash, finding))
+            self._db.execute(
+                "INSERT INTO findings (report_id, attr_hash, attribute, content_type, content) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (report_id, finding.attr_hash, finding.attribute, finding.content_type,
+                 finding.content))
 
     def put_report(self, report: StoredReport) -> None:
         with self._lock:
@@ -253,12 +276,12 @@ class SQLiteStore:
                 (report_id,))
             return [(r[0], r[1]) for r in rows]
 
-    def findings(self, report_id: str) -> list[tuple[str, str]]:
+    def findings(self, report_id: str) -> list[StoredFinding]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT attr_hash, data FROM findings WHERE report_id = ? "
-                "ORDER BY attr_hash, seq", (report_id,))
-            return [(r[0], r[1]) for r in rows]
+                "SELECT attr_hash, attribute, content_type, content FROM findings "
+                "WHERE report_id = ? ORDER BY attr_hash, seq", (report_id,))
+            return [StoredFinding(*r) for r in rows]
 
     def report_ids(self) -> list[str]:
         with self._lock:

@@ -1,0 +1,96 @@
+"""Alerts per second through the local pipeline, and how time and memory grow with input.
+
+Run: ``python benchmarks/bench_pipeline.py [--sizes 1000,10000,100000]``. Each size runs in
+its own subprocess (so peak memory is that run's own). The workload follows issue 5: alerts
+of 5 attributes, 2 inspectors (one host content each), a reviewer and an emitter, in-memory
+store; 5 alerts share each AlertID, so reports have 5 alerts and about 25 attributes.
+
+Growth is reported as ratios to the smallest size in the same command: linear cost means the
+time ratio equals the size ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+
+
+def workload(n: int) -> dict[str, float]:
+    from deepalert import Alert, Attribute, ContentHost, Report, ReportResult, Severity
+    from deepalert.emitter import emitter
+    from deepalert.inspector import inspector
+    from deepalert.local import LocalPipeline, ManualClock
+    from deepalert.reviewer import reviewer
+
+    @inspector(author="geo", types=["ipaddr"])
+    def geo(attr: Attribute) -> ContentHost:
+        return ContentHost(country=["JP"])
+
+    @inspector(author="owner")
+    def owner(attr: Attribute) -> ContentHost:
+        return ContentHost(owner=["corp"])
+
+    @reviewer
+    def review(report: Report) -> ReportResult:
+        return ReportResult(severity=Severity.URGENT if len(report.sections or []) > 20
+                            else Severity.SAFE)
+
+    published = 0
+
+    @emitter
+    def count(report: Report) -> None:
+        nonlocal published
+        published += 1
+
+    alerts = [
+        Alert(detector="bench", rule_id="rule", alert_key=f"k{i // 5}",
+              timestamp="2026-01-01T00:00:00Z",
+              attributes=[Attribute(type="ipaddr", key=f"ip{j}", value=f"10.{i % 250}.{j}.{i % 7}",
+                                    context=["remote"]) for j in range(5)]).to_json()
+        for i in range(n)
+    ]
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    pipeline = LocalPipeline(inspectors=[geo, owner], reviewer=review, emitters=[count],
+                             clock=ManualClock(datetime(2026, 1, 1, tzinfo=timezone.utc)))
+    start = time.perf_counter()
+    for text in alerts:
+        pipeline.submit(text)
+    pipeline.run()
+    elapsed = time.perf_counter() - start
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert not pipeline.errors, pipeline.errors[:3]
+    assert published == n // 5, published
+    return {"alerts": n, "seconds": elapsed, "alerts_per_s": n / elapsed,
+            "peak_mib": peak_rss / 1024, "growth_mib": (peak_rss - base_rss) / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(workload(args.one)))
+        return
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        out = subprocess.run([sys.executable, __file__, "--one", str(size)], check=True,
+                             capture_output=True, text=True).stdout
+        rows.append(json.loads(out))
+    base = rows[0]
+    print(f"{'alerts':>8} {'seconds':>8} {'alerts/s':>9} {'peak MiB':>9} {'run MiB':>8} "
+          f"{'time x':>7} {'size x':>7} {'mem x':>6}")
+    for row in rows:
+        print(f"{row['alerts']:>8,} {row['seconds']:>8.2f} {row['alerts_per_s']:>9,.0f} "
+              f"{row['peak_mib']:>9.0f} {row['growth_mib']:>8.0f} "
+              f"{row['seconds'] / base['seconds']:>7.1f} {row['alerts'] / base['alerts']:>7.0f} "
+              f"{max(row['growth_mib'], 1) / max(base['growth_mib'], 1):>6.1f}")
+
+
+if __name__ == "__main__":
+    main()
