@@ -98,6 +98,11 @@ class SourcePolicy:
         except ValueError as exc:
             raise ValueError(f"SourcePolicy.home_net: {exc}") from None
         object.__setattr__(self, "_networks", networks)
+        # Tuples, so that a policy is immutable and hashable like the frozen dataclass it is.
+        for name in ("home_net", "attribute_order", "drop_body_keys"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.cloudtrail_rules is not None:
+            object.__setattr__(self, "cloudtrail_rules", tuple(self.cloudtrail_rules))
         if not 0 <= self.max_attributes <= 100:
             raise ValueError("SourcePolicy.max_attributes must be between 0 and 100")
         if not 2 <= self.max_body_bytes <= 65536:

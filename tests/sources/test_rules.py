@@ -182,3 +182,11 @@ def test_body_of_exponent_floats_is_measured_as_go_writes_it() -> None:
     assert len(_wire.go_dumps(event)) > 65536
     [alert] = check(falco.to_alerts(event))
     assert "output_fields" not in alert.body
+
+
+def test_policy_is_immutable_and_hashable() -> None:
+    """A policy built from lists holds tuples, so it can be shared and used as a key."""
+    policy = SourcePolicy(home_net=["10.0.0.0/8"], drop_body_keys=["payload"])
+    assert policy.home_net == ("10.0.0.0/8",)
+    assert hash(policy) == hash(SourcePolicy(home_net=("10.0.0.0/8",),
+                                             drop_body_keys=("payload",)))
