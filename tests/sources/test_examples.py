@@ -14,6 +14,7 @@ EXAMPLES = Path(__file__).parents[2] / "examples" / "alerts"
 SOURCE_EXAMPLES = {
     "guardduty-ssh-bruteforce.json": ("aws.guardduty", 1),
     "securityhub-asff-guardduty.json": ("aws.guardduty", 1),
+    "securityhub-ocsf-guardduty.json": ("aws.guardduty", 1),
     "suricata-eve.jsonl": ("suricata", 4),
     "falco.jsonl": ("falco", 2),
     "cloudtrail-console-login.json": ("cloudtrail-rules", 1),
@@ -29,3 +30,11 @@ def test_example_converts(name: str) -> None:
     assert [i.error for i in items if i.error] == []
     alerts = check([a for i in items for a in i.alerts])
     assert [a.detector for a in alerts] == [detector] * count
+
+
+def test_guardduty_examples_fold_into_one_report() -> None:
+    """The GuardDuty example and its Security Hub ASFF and OCSF copies share one AlertID."""
+    names = ["guardduty-ssh-bruteforce.json", "securityhub-asff-guardduty.json",
+             "securityhub-ocsf-guardduty.json"]
+    ids = {a.alert_id() for n in names for i in convert_file(EXAMPLES / n) for a in i.alerts}
+    assert len(ids) == 1
