@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any, Generic, cast, overload
+from typing import Any, Generic, TypeVar, cast, overload
 
 from typing_extensions import ParamSpec
 
@@ -25,6 +25,7 @@ __all__ = ["Emitter", "emitter"]
 logger = logging.getLogger("deepalert.emitter")
 
 P = ParamSpec("P")
+R = TypeVar("R")
 
 _REPORT_KEYS = frozenset(Report.model_fields)
 _STATUSES = frozenset(s.value for s in ReportStatus)
@@ -40,7 +41,7 @@ def _rank(severity: str) -> int:
     return Severity.UNCLASSIFIED.rank
 
 
-class Emitter(Generic[P]):
+class Emitter(Generic[P, R]):
     """An emit function wrapped as a Lambda handler for the report topic.
 
     Call the object as the handler: ``emitter_obj(event, context)`` takes an SNS event, an
@@ -54,12 +55,12 @@ class Emitter(Generic[P]):
         name: ``module.qualname`` of the function, for logs.
     """
 
-    def __init__(self, func: Callable[P, object], *, statuses: Iterable[ReportStatus | str],
+    def __init__(self, func: Callable[P, R], *, statuses: Iterable[ReportStatus | str],
                  min_severity: Severity | str | None) -> None:
         self._pass_context = check_role_function(func, "emitter")
         self.statuses: frozenset[str] = _check_statuses(statuses)
         self.min_severity: Severity | None = _check_severity(min_severity)
-        self.func: Callable[P, object] = func
+        self.func: Callable[P, R] = func
         self.name = role_name(func)
         functools.update_wrapper(self, func)
 
@@ -197,19 +198,19 @@ _DEFAULT_STATUSES = (ReportStatus.PUBLISHED,)
 
 
 @overload
-def emitter(func: Callable[P, object], /) -> Emitter[P]: ...
+def emitter(func: Callable[P, R], /) -> Emitter[P, R]: ...
 
 
 @overload
 def emitter(*, statuses: Iterable[ReportStatus | str] = _DEFAULT_STATUSES,
             min_severity: Severity | str | None = None
-            ) -> Callable[[Callable[P, object]], Emitter[P]]: ...
+            ) -> Callable[[Callable[P, R]], Emitter[P, R]]: ...
 
 
-def emitter(func: Callable[P, object] | None = None, /, *,
+def emitter(func: Callable[P, R] | None = None, /, *,
             statuses: Iterable[ReportStatus | str] = _DEFAULT_STATUSES,
             min_severity: Severity | str | None = None
-            ) -> Emitter[P] | Callable[[Callable[P, object]], Emitter[P]]:
+            ) -> Emitter[P, R] | Callable[[Callable[P, R]], Emitter[P, R]]:
     """Make a function an emitter Lambda handler: published report in, action out.
 
     The function takes the :class:`Report` (and, if it has a second positional parameter,
@@ -240,7 +241,7 @@ def emitter(func: Callable[P, object] | None = None, /, *,
     checked_statuses = _check_statuses(statuses)
     checked_severity = _check_severity(min_severity)
 
-    def wrap(f: Callable[P, object]) -> Emitter[P]:
+    def wrap(f: Callable[P, R]) -> Emitter[P, R]:
         return Emitter(f, statuses=checked_statuses, min_severity=checked_severity)
 
     if func is not None:

@@ -114,7 +114,7 @@ class CaseResult:
     error: BaseException | None = field(default=None, repr=False, compare=False)
 
 
-def run_case(reviewer: Reviewer[Any], case: Case) -> CaseResult:
+def run_case(reviewer: Reviewer[Any, Any], case: Case) -> CaseResult:
     """Run one case. Exceptions are recorded in the result, never raised.
 
     The reviewer's ``on_error`` policy does not apply here: a case whose reviewer raises, or
@@ -142,7 +142,7 @@ def run_case(reviewer: Reviewer[Any], case: Case) -> CaseResult:
                       f"expected {case.expect.value}, got {actual}{said}", reason)
 
 
-def run_cases(reviewer: Reviewer[Any]) -> list[CaseResult]:
+def run_cases(reviewer: Reviewer[Any, Any]) -> list[CaseResult]:
     """Run every case the reviewer declares, in order; an empty list when it has none.
 
     Example::

@@ -7,7 +7,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Generic, Literal, Union, cast, overload
+from typing import Any, Generic, Literal, TypeVar, Union, cast, overload
 
 from typing_extensions import ParamSpec
 
@@ -29,11 +29,13 @@ OnError = Literal["unclassified", "raise"]
 ReviewReturn = Union[ReportResult, Severity, None]
 """What a review function returns; a bare :class:`Severity` means an empty reason."""
 
+R = TypeVar("R", bound=ReviewReturn)
+
 _SEVERITIES = frozenset(s.value for s in Severity)
 _REPORT_KEYS = frozenset(fold_name(k) for k in Report.model_fields)
 
 
-class Reviewer(Generic[P]):
+class Reviewer(Generic[P, R]):
     """A review function wrapped as the reviewer Lambda handler.
 
     Call the object as the handler: ``reviewer_obj(event, context)`` takes the compiled
@@ -49,7 +51,7 @@ class Reviewer(Generic[P]):
         base_dir: the folder that case fixture paths are relative to.
     """
 
-    def __init__(self, func: Callable[P, ReviewReturn], *, on_error: OnError,
+    def __init__(self, func: Callable[P, R], *, on_error: OnError,
                  cases: Sequence[Case]) -> None:
         self._pass_context = check_role_function(func, "reviewer")
         if on_error not in ("unclassified", "raise"):
@@ -65,7 +67,7 @@ class Reviewer(Generic[P]):
             if case.name in names:
                 raise HandlerDefinitionError(f"@reviewer has two cases named {case.name!r}")
             names.add(case.name)
-        self.func: Callable[P, ReviewReturn] = func
+        self.func: Callable[P, R] = func
         self.on_error: OnError = on_error
         self.cases: tuple[Case, ...] = cases
         self.name = role_name(func)
@@ -185,17 +187,17 @@ def _check_severity(severity: str, name: str, *, allow_empty: bool) -> None:
 
 
 @overload
-def reviewer(func: Callable[P, ReviewReturn], /) -> Reviewer[P]: ...
+def reviewer(func: Callable[P, R], /) -> Reviewer[P, R]: ...
 
 
 @overload
 def reviewer(*, on_error: OnError = "unclassified", cases: Sequence[Case] = ()
-             ) -> Callable[[Callable[P, ReviewReturn]], Reviewer[P]]: ...
+             ) -> Callable[[Callable[P, R]], Reviewer[P, R]]: ...
 
 
-def reviewer(func: Callable[P, ReviewReturn] | None = None, /, *,
+def reviewer(func: Callable[P, R] | None = None, /, *,
              on_error: OnError = "unclassified", cases: Sequence[Case] = ()
-             ) -> Reviewer[P] | Callable[[Callable[P, ReviewReturn]], Reviewer[P]]:
+             ) -> Reviewer[P, R] | Callable[[Callable[P, R]], Reviewer[P, R]]:
     """Make a function the reviewer Lambda handler: report in, severity out.
 
     The function takes the compiled :class:`Report` (and, if it has a second positional
@@ -225,7 +227,7 @@ def reviewer(func: Callable[P, ReviewReturn] | None = None, /, *,
                     return ReportResult.of(Severity.URGENT, f"{attr.value} serves malware")
             return None
     """
-    def wrap(f: Callable[P, ReviewReturn]) -> Reviewer[P]:
+    def wrap(f: Callable[P, R]) -> Reviewer[P, R]:
         return Reviewer(f, on_error=on_error, cases=cases)
 
     if func is not None:

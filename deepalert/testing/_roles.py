@@ -44,7 +44,7 @@ class ReviewRun:
     error: BaseException | None = field(default=None, repr=False, compare=False)
 
 
-def run_reviewer(reviewer: Reviewer[Any], report: Report, *, context: object = None
+def run_reviewer(reviewer: Reviewer[Any, Any], report: Report, *, context: object = None
                  ) -> ReviewRun:
     """Invoke the reviewer's handler as the review state machine does, and follow the core.
 
@@ -87,7 +87,7 @@ class EmitRun:
     error: BaseException | None = field(default=None, repr=False, compare=False)
 
 
-def run_emitter(emitter: Emitter[Any], report: Report, *,
+def run_emitter(emitter: Emitter[Any, Any], report: Report, *,
                 via: Literal["sns", "sqs"] = "sns", context: object = None) -> EmitRun:
     """Deliver one report to the emitter's handler as the report topic does.
 

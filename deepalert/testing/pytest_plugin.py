@@ -45,7 +45,7 @@ class CaseFailed(AssertionError):
 class ReviewerCases(pytest.Collector):
     """The cases of one reviewer."""
 
-    def __init__(self, *, reviewer: Reviewer[Any], **kwargs: Any) -> None:
+    def __init__(self, *, reviewer: Reviewer[Any, Any], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.reviewer = reviewer
 
