@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 __all__ = [
     "MemoryStore",
@@ -45,9 +45,11 @@ class StoredReport:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class StoredFinding:
-    """One finding, kept as the parts a compiled report is made of (Go-exact JSON text)."""
+class StoredFinding(NamedTuple):
+    """One finding, kept as the parts a compiled report is made of (Go-exact JSON text).
+
+    A tuple of strings: millions of them cost the garbage collector nothing.
+    """
 
     attr_hash: str
     attribute: str
