@@ -40,7 +40,8 @@ from deepalert.sources._common import (
 )
 from deepalert.sources._policy import SourcePolicy
 
-__all__ = ["NAME", "guardduty_finding_id", "guardduty_type", "matches", "to_alerts"]
+__all__ = ["NAME", "guardduty_finding_id", "guardduty_type", "matches", "to_alerts",
+           "unflatten"]
 
 NAME: Final = "asff"
 HEAVY: Final = ("ProductFields", "Resources.Details", "Vulnerabilities", "Remediation")
@@ -94,7 +95,7 @@ def guardduty_finding_id(identifier: str) -> str:
     return match.group(1) if match else identifier
 
 
-def _unflatten(fields: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+def unflatten(fields: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     """``{"aws/guardduty/service/count": "74"}`` → ``{"service": {"count": "74"}}``."""
     tree: dict[str, Any] = {}
     for key, value in fields.items():
@@ -159,14 +160,14 @@ def convert_record(finding: Mapping[str, Any], policy: SourcePolicy, batch: Batc
         rule_id = guardduty_type(as_list(finding.get("Types")))
         field = "Types"
         alert_key = guardduty_finding_id(identifier)
-        guardduty.add_attributes(attrs, _unflatten(product_fields, "aws/guardduty/"))
+        guardduty.add_attributes(attrs, unflatten(product_fields, "aws/guardduty/"))
     else:
         detector = f"aws.securityhub:{product}" if product else ""
         rule_id = text(dotted(finding, "Compliance.SecurityControlId")
                        or product_fields.get("ControlId") or finding.get("GeneratorId"))
         field = "GeneratorId"
         alert_key = identifier
-    _add_attributes(attrs, finding)
+    _add_attributes(attrs, finding, network_and_action=not is_guardduty)
     finish(batch, policy, source=NAME, record=finding, detector=detector, rule_id=rule_id,
            rule_name=text(finding.get("Title")), alert_key=alert_key,
            description=text(finding.get("Description")),
@@ -184,8 +185,11 @@ _INDICATORS: Final = {
 }
 
 
-def _add_attributes(attrs: Attrs, finding: Mapping[str, Any]) -> None:
-    network = finding.get("Network")
+def _add_attributes(attrs: Attrs, finding: Mapping[str, Any], *,
+                    network_and_action: bool = True) -> None:
+    # For GuardDuty, Network and Action repeat the ProductFields, which are read instead with
+    # the direct channel's keys.
+    network = finding.get("Network") if network_and_action else None
     if isinstance(network, Mapping):
         direction = text(network.get("Direction")).upper()
         src_side = {"IN": "remote", "OUT": "local"}.get(direction, "")
@@ -196,7 +200,7 @@ def _add_attributes(attrs: Attrs, finding: Mapping[str, Any]) -> None:
             attrs.ip("dst_ip", network.get(name), dst_side, "server")
         attrs.domain("domain", network.get("SourceDomain"), src_side, "client")
         attrs.domain("domain", network.get("DestinationDomain"), dst_side, "server")
-    action = finding.get("Action")
+    action = finding.get("Action") if network_and_action else None
     if isinstance(action, Mapping):
         attrs.ip("remote_ip", dotted(action, "NetworkConnectionAction.RemoteIpDetails.IpAddressV4"),
                  "remote")

@@ -136,7 +136,14 @@ def convert_record(finding: Mapping[str, Any], policy: SourcePolicy, batch: Batc
                        or (types[0] if types else None) or info.get("title"))
         alert_key = uid
     attrs = Attrs()
-    _add_attributes(attrs, finding)
+    if is_guardduty:
+        # Security Hub keeps GuardDuty's own fields in "unmapped"; read them as the direct
+        # channel does, so the three channels also agree on their attributes.
+        unmapped = finding.get("unmapped")
+        if isinstance(unmapped, Mapping):
+            fields = asff.unflatten(unmapped, "ProductFields.aws/guardduty/")
+            guardduty.add_attributes(attrs, fields)
+    _add_attributes(attrs, finding, guardduty_sides=is_guardduty)
     body = {k: v for k, v in finding.items() if k != "raw_data"}
     finish(batch, policy, source=NAME, record=finding, detector=_detector(finding, is_guardduty),
            rule_id=rule_id, rule_name=text(analytic.get("name") or info.get("title")),
@@ -207,14 +214,22 @@ def _file(attrs: Attrs, file: object) -> None:
             attrs.hash(name, item.get("value"))
 
 
-def _add_attributes(attrs: Attrs, finding: Mapping[str, Any]) -> None:
-    for observable in as_list(finding.get("observables")):
-        _observable(attrs, observable)
+def _add_attributes(attrs: Attrs, finding: Mapping[str, Any], *,
+                    guardduty_sides: bool = False) -> None:
+    if guardduty_sides:
+        # A GuardDuty threat's source is the remote actor and its destination our resource:
+        # the keys and contexts of the direct channel's inbound connection.
+        src: tuple[str, ...] = ("remote_ip", "remote", "client", "subject")
+        dst: tuple[str, ...] = ("local_ip", "local", "server", "object")
+    else:
+        src, dst = ("src_ip", "remote", "client"), ("dst_ip", "server")
+        for observable in as_list(finding.get("observables")):
+            _observable(attrs, observable)
     for evidence in [*as_list(finding.get("evidences")), finding]:
         if not isinstance(evidence, Mapping):
             continue
-        _endpoint(attrs, evidence.get("src_endpoint"), "src_ip", "remote", "client")
-        _endpoint(attrs, evidence.get("dst_endpoint"), "dst_ip", "server")
+        _endpoint(attrs, evidence.get("src_endpoint"), *src)
+        _endpoint(attrs, evidence.get("dst_endpoint"), *dst)
         attrs.domain("dns_query", dotted(evidence, "query.hostname"), "remote")
         attrs.add("username", "principal", dotted(evidence, "actor.user.name"), "subject")
         attrs.add("username", "target_user", dotted(evidence, "user.name"), "object")
