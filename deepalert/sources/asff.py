@@ -167,7 +167,7 @@ def convert_record(finding: Mapping[str, Any], policy: SourcePolicy, batch: Batc
                        or product_fields.get("ControlId") or finding.get("GeneratorId"))
         field = "GeneratorId"
         alert_key = identifier
-    _add_attributes(attrs, finding, network_and_action=not is_guardduty)
+    _add_attributes(attrs, finding, network=not is_guardduty)
     finish(batch, policy, source=NAME, record=finding, detector=detector, rule_id=rule_id,
            rule_name=text(finding.get("Title")), alert_key=alert_key,
            description=text(finding.get("Description")),
@@ -185,22 +185,29 @@ _INDICATORS: Final = {
 }
 
 
-def _add_attributes(attrs: Attrs, finding: Mapping[str, Any], *,
-                    network_and_action: bool = True) -> None:
-    # For GuardDuty, Network and Action repeat the ProductFields, which are read instead with
-    # the direct channel's keys.
-    network = finding.get("Network") if network_and_action else None
-    if isinstance(network, Mapping):
-        direction = text(network.get("Direction")).upper()
-        src_side = {"IN": "remote", "OUT": "local"}.get(direction, "")
-        dst_side = {"IN": "local", "OUT": "remote"}.get(direction, "")
-        for name in ("SourceIpV4", "SourceIpV6"):
-            attrs.ip("src_ip", network.get(name), src_side, "client")
-        for name in ("DestinationIpV4", "DestinationIpV6"):
-            attrs.ip("dst_ip", network.get(name), dst_side, "server")
-        attrs.domain("domain", network.get("SourceDomain"), src_side, "client")
-        attrs.domain("domain", network.get("DestinationDomain"), dst_side, "server")
-    action = finding.get("Action") if network_and_action else None
+def _add_attributes(attrs: Attrs, finding: Mapping[str, Any], *, network: bool = True) -> None:
+    # For GuardDuty, Network repeats the ProductFields, read instead with the direct channel's
+    # keys. Action uses those keys already: its values merge with the ProductFields' ones.
+    network_fields = finding.get("Network") if network else None
+    if isinstance(network_fields, Mapping):
+        _add_network(attrs, network_fields)
+    _add_rest(attrs, finding)
+
+
+def _add_network(attrs: Attrs, network: Mapping[str, Any]) -> None:
+    direction = text(network.get("Direction")).upper()
+    src_side = {"IN": "remote", "OUT": "local"}.get(direction, "")
+    dst_side = {"IN": "local", "OUT": "remote"}.get(direction, "")
+    for name in ("SourceIpV4", "SourceIpV6"):
+        attrs.ip("src_ip", network.get(name), src_side, "client")
+    for name in ("DestinationIpV4", "DestinationIpV6"):
+        attrs.ip("dst_ip", network.get(name), dst_side, "server")
+    attrs.domain("domain", network.get("SourceDomain"), src_side, "client")
+    attrs.domain("domain", network.get("DestinationDomain"), dst_side, "server")
+
+
+def _add_rest(attrs: Attrs, finding: Mapping[str, Any]) -> None:
+    action = finding.get("Action")
     if isinstance(action, Mapping):
         attrs.ip("remote_ip", dotted(action, "NetworkConnectionAction.RemoteIpDetails.IpAddressV4"),
                  "remote")
