@@ -174,6 +174,10 @@ def add_attributes(attrs: Attrs, finding: Any) -> None:
     runtime = ci_get(service, "runtimeDetails") or {}
     attrs.hash("sha256", ci_path(runtime, "process.executableSha256"))
     attrs.hash("sha256", ci_path(runtime, "context.moduleSha256"))
+    detections = ci_path(service, "ebsVolumeScanDetails.scanDetections.threatDetectedByName")
+    for name in as_list(ci_get(detections, "threatNames")):
+        for item in as_list(ci_get(name, "filePaths")):
+            attrs.hash("sha256", ci_get(item, "hash"))
     for threat in as_list(ci_path(service, "malwareScanDetails.threats")):
         for item in as_list(ci_get(threat, "itemPaths")):
             attrs.hash("sha256", ci_get(item, "hash"))

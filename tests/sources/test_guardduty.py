@@ -125,3 +125,14 @@ def test_missing_identity_names_the_field(field: str) -> None:
     with pytest.raises(SourceError) as info:
         convert(event)
     assert (info.value.source, info.value.field) == ("guardduty", f"detail.{field}")
+
+
+def test_malware_scan_hashes() -> None:
+    """File hashes from an EBS malware scan become sha256 file attributes."""
+    event = copy.deepcopy(load(DIRECT))
+    digest = "ab" * 32
+    event["detail"]["service"]["ebsVolumeScanDetails"] = {"scanDetections": {
+        "threatDetectedByName": {"threatNames": [{"name": "EICAR-Test-File", "filePaths": [
+            {"filePath": "/tmp/eicar.com", "hash": digest.upper()}]}]}}}
+    [alert] = guardduty.to_alerts(event)
+    assert ("filehashvalue", "sha256", digest, ("file",)) in attrs(alert)
