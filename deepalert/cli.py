@@ -162,7 +162,11 @@ def _files(paths: Sequence[str]) -> Iterator[str]:
 
 
 def _read_alerts(paths: Sequence[str], source: str) -> Iterator[tuple[str, Any, str | None]]:
-    """``(where, alert or None, error or None)`` for every event of every input."""
+    """``(where, alert or None, error or None)`` for every event of every input.
+
+    Events a converter leaves out on purpose (sample findings, say) are noted on stderr.
+    """
+    from deepalert.errors import SourceError
     from deepalert.sources import SOURCES, convert_file
 
     if source not in SOURCES:
@@ -176,8 +180,15 @@ def _read_alerts(paths: Sequence[str], source: str) -> Iterator[tuple[str, Any, 
             continue
         for item in items:
             where = f"{label} {item.position}".strip()
-            if item.error is not None:
-                yield where, None, str(item.error)
+            error = item.error
+            if isinstance(error, SourceError):
+                # The error names its own, finer position (a record inside an envelope).
+                yield (f"{label} {error.position or item.position}".strip(), None,
+                       str(SourceError(error.source, error.field, error.reason)))
+            elif error is not None:
+                yield where, None, str(error)
+            for reason in item.skipped:
+                print(f"{label}: skipped {reason}", file=sys.stderr)
             for alert in item.alerts:
                 yield where, alert, None
 
