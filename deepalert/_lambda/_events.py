@@ -8,7 +8,6 @@ payload itself. Anything else is refused, never treated as an empty batch.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -101,6 +100,8 @@ def unpack_event(event: object, *, payload: str,
             raise EventError(
                 f"expected an SNS or SQS event or a {payload} object, got {_describe(event)}"
             )
+        import json  # only direct invokes need it
+
         text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
         return UnpackedEvent("direct", [EventRecord(0, None, text, "direct")])
     if not isinstance(records, list) or not records:
@@ -156,6 +157,8 @@ def _sns_envelope(body: str) -> dict[str, Any] | None:
         # pydantic-core's parser is about 3x faster than json's; json has the last word.
         parsed = pydantic_core.from_json(body)
     except ValueError:
+        import json
+
         try:
             parsed = json.loads(body)
         except ValueError:

@@ -19,7 +19,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
@@ -40,7 +39,7 @@ MAX_BATCH_ENTRIES = 10
 SQS_MAX_BYTES = 1_048_576
 """The largest message, and batch, SQS accepts (1 MiB)."""
 
-_REGION_LABEL = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}")
+_REGION_LABEL = r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}"
 
 
 class SqsClient(Protocol):
@@ -72,7 +71,7 @@ def region_from_queue_url(url: str) -> str | None:
     if host == "queue.amazonaws.com":
         return "us-east-1"
     for label in host.split("."):
-        if _REGION_LABEL.fullmatch(label):
+        if re.fullmatch(_REGION_LABEL, label):
             return label
     return None
 
@@ -131,8 +130,7 @@ class OutMessage(NamedTuple):
         return cls(queue_url, body, size, owner)
 
 
-@dataclass(frozen=True)
-class SendFailure:
+class SendFailure(NamedTuple):
     """A message that SQS did not accept after the retries, and why."""
 
     message: OutMessage

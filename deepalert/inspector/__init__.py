@@ -11,6 +11,8 @@ Example:
 ``ip_intel.func`` the plain function. See ``docs/inspector.md``.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from deepalert.inspector._context import InspectionContext
 from deepalert.inspector._decorator import inspector
 from deepalert.inspector._handler import (
@@ -19,8 +21,10 @@ from deepalert.inspector._handler import (
     InspectorFunction,
     PlainInspectorFunction,
 )
-from deepalert.inspector._log import InspectionLogger
 from deepalert.inspector._output import InspectorOutput
+
+if TYPE_CHECKING:
+    from deepalert.inspector._log import InspectionLogger
 
 __all__ = [
     "ContextInspectorFunction",
@@ -32,3 +36,12 @@ __all__ = [
     "PlainInspectorFunction",
     "inspector",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # InspectionLogger brings in logging, so it is imported when first asked for.
+    if name == "InspectionLogger":
+        from deepalert.inspector._log import InspectionLogger
+
+        return InspectionLogger
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -24,7 +23,6 @@ from deepalert._lambda._sqs import (
 )
 from deepalert.errors import ConfigurationError, DeliveryError, EventError
 from deepalert.inspector._context import InspectionContext
-from deepalert.inspector._log import attribute_fields, log, redact
 from deepalert.inspector._output import (
     InspectorOutput,
     finding_body,
@@ -261,7 +259,9 @@ class Inspector(Generic[F]):
             if outcome.error is not None:
                 failed.append(outcome)
                 self._log_failure(outcome)
-        log(logging.INFO, "inspection batch done", author=self.author, source=source,
+        from deepalert.inspector._log import INFO, log
+
+        log(INFO, "inspection batch done", author=self.author, source=source,
             records=len(outcomes), failed=len(failed), messages=outbox.sent,
             requests=sender.requests)
         if source == "sqs":
@@ -279,8 +279,10 @@ class Inspector(Generic[F]):
         return None
 
     def _log_failure(self, outcome: _Outcome) -> None:
+        from deepalert.inspector._log import ERROR, attribute_fields, log, redact
+
         error = outcome.error
-        log(logging.ERROR, "record failed", author=self.author,
+        log(ERROR, "record failed", author=self.author,
             report_id=outcome.report_id or None, attribute=attribute_fields(outcome.attribute),
             message_id=outcome.record.message_id, record=outcome.record.index,
             error=type(error).__name__, reason=redact(str(error)),

@@ -3,7 +3,7 @@
 Each line is one JSON object: ``level``, ``message``, and the fields that say which task it
 is about (``report_id``, ``author``, ``attribute``). Nothing is configured at import: the
 lines go to the ``deepalert.inspector`` logger and whatever handlers the application (or the
-Lambda runtime) installs.
+Lambda runtime) installs. This module is imported on first use, not with the package.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from typing import Any
 
 from deepalert.models import Attribute
 
-__all__ = ["InspectionLogger", "attribute_fields", "log", "logger", "redact"]
+__all__ = ["ERROR", "INFO", "InspectionLogger", "attribute_fields", "log", "logger", "redact"]
 
+INFO = logging.INFO
+ERROR = logging.ERROR
 logger = logging.getLogger("deepalert.inspector")
 
 _URL = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)(?:[^/\s@]*@)?([^/\s?#'\"]+)[^\s'\"]*")

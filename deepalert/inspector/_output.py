@@ -101,70 +101,65 @@ def _check_size(text: str, what: str, author: str, attr: Attribute, limit: int) 
                 f"contains U+{ord(char):04X}, which SQS refuses in a message")
 
 
-# Private wire types: the Finding with its content typed, so pydantic-core writes it natively
-# (Finding.content is Go's interface{} and is walked in Python). Same fields, same order,
-# same codec (WireModel.to_json): the bytes are identical. Built on first use, not at import.
+_Typed = tuple[type[WireModel], type[BaseModel], str]
+_typed_models: dict[type[WireModel], _Typed] = {}
 
 
-class _HostFinding(WireModel):
-    model_config = ConfigDict(defer_build=True)
+def _build_typed_models() -> None:
+    """Define the private models the first time a finding is written, not at import.
 
-    report_id: str = ""
-    author: str = ""
-    attribute: Attribute = Field(default_factory=Attribute)
-    type: str = ""
-    content: ContentHost = Field(default_factory=ContentHost)
+    The Finding with its content typed, so pydantic-core writes it natively
+    (``Finding.content`` is Go's ``interface{}`` and is walked in Python): same fields, same
+    order, same codec (``WireModel.to_json``), identical bytes. And read-back checks that
+    decode only the content into its struct, as the core's compileReport will.
+    """
 
+    class _HostFinding(WireModel):
+        report_id: str = ""
+        author: str = ""
+        attribute: Attribute = Field(default_factory=Attribute)
+        type: str = ""
+        content: ContentHost = Field(default_factory=ContentHost)
 
-class _UserFinding(WireModel):
-    model_config = ConfigDict(defer_build=True)
+    class _UserFinding(WireModel):
+        report_id: str = ""
+        author: str = ""
+        attribute: Attribute = Field(default_factory=Attribute)
+        type: str = ""
+        content: ContentUser = Field(default_factory=ContentUser)
 
-    report_id: str = ""
-    author: str = ""
-    attribute: Attribute = Field(default_factory=Attribute)
-    type: str = ""
-    content: ContentUser = Field(default_factory=ContentUser)
+    class _BinaryFinding(WireModel):
+        report_id: str = ""
+        author: str = ""
+        attribute: Attribute = Field(default_factory=Attribute)
+        type: str = ""
+        content: ContentBinary = Field(default_factory=ContentBinary)
 
+    class _HostCheck(BaseModel):
+        model_config = ConfigDict(extra="ignore")
+        content: ContentHost
 
-class _BinaryFinding(WireModel):
-    model_config = ConfigDict(defer_build=True)
+    class _UserCheck(BaseModel):
+        model_config = ConfigDict(extra="ignore")
+        content: ContentUser
 
-    report_id: str = ""
-    author: str = ""
-    attribute: Attribute = Field(default_factory=Attribute)
-    type: str = ""
-    content: ContentBinary = Field(default_factory=ContentBinary)
+    class _BinaryCheck(BaseModel):
+        model_config = ConfigDict(extra="ignore")
+        content: ContentBinary
 
-
-# Read-back checks: only the content is decoded into its struct, as compileReport will.
-
-
-class _HostCheck(BaseModel):
-    model_config = ConfigDict(defer_build=True, extra="ignore")
-    content: ContentHost
-
-
-class _UserCheck(BaseModel):
-    model_config = ConfigDict(defer_build=True, extra="ignore")
-    content: ContentUser
-
-
-class _BinaryCheck(BaseModel):
-    model_config = ConfigDict(defer_build=True, extra="ignore")
-    content: ContentBinary
-
-
-_TYPED: dict[type[WireModel], tuple[type[WireModel], type[BaseModel], str]] = {
-    ContentHost: (_HostFinding, _HostCheck, "host"),
-    ContentUser: (_UserFinding, _UserCheck, "user"),
-    ContentBinary: (_BinaryFinding, _BinaryCheck, "binary"),
-}
+    _typed_models.update({
+        ContentHost: (_HostFinding, _HostCheck, "host"),
+        ContentUser: (_UserFinding, _UserCheck, "user"),
+        ContentBinary: (_BinaryFinding, _BinaryCheck, "binary"),
+    })
 
 
-def _typed_for(content: object) -> tuple[type[WireModel], type[BaseModel], str] | None:
-    typed = _TYPED.get(type(content))  # type: ignore[arg-type]
+def _typed_for(content: object) -> _Typed | None:
+    if not _typed_models:
+        _build_typed_models()
+    typed = _typed_models.get(type(content))  # type: ignore[arg-type]
     if typed is None:
-        for model, entry in _TYPED.items():
+        for model, entry in _typed_models.items():
             if isinstance(content, model):
                 return entry
     return typed
