@@ -9,6 +9,8 @@ import logging
 import socket
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from deepalert import Report, ReportStatus
 from deepalert.testing import (
@@ -22,7 +24,7 @@ from deepalert.testing import (
     sqs_sns_event,
 )
 from examples.emitter.conftest import SECRET_PATH, Receiver
-from examples.emitter.slack import WebhookError, post_to_slack
+from examples.emitter.slack import WebhookError, escape, post_to_slack
 
 SECRET = SECRET_PATH.rsplit("/", 1)[-1]
 
@@ -178,3 +180,12 @@ def test_without_a_webhook_url_the_message_is_printed_not_posted(
     err = capsys.readouterr().err
     assert "SLACK_WEBHOOK_URL is not set" in err
     assert '"text": "[urgent] SSH brute force"' in err
+
+
+@given(st.text())
+def test_escaped_text_has_no_markup_and_reads_back_as_written(text: str) -> None:
+    """Any text escapes to one without < or >, and unescaping gives the text back."""
+    escaped = escape(text)
+    assert "<" not in escaped
+    assert ">" not in escaped
+    assert escaped.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == text

@@ -20,3 +20,21 @@ def test_importing_a_role_loads_no_aws_sdk_asyncio_or_pytest(module: str) -> Non
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("module", ["deepalert.reviewer", "deepalert.emitter",
+                                    "deepalert.testing"])
+def test_all_lists_every_public_name_once(module: str) -> None:
+    """__all__ is complete, has no duplicates, and every name in it resolves."""
+    import importlib
+    import types
+
+    mod = importlib.import_module(module)
+    names = list(mod.__all__)
+    assert len(set(names)) == len(names)
+    public = {n for n, v in vars(mod).items()
+              if not n.startswith("_") and not isinstance(v, types.ModuleType)
+              and n != "annotations"}
+    assert public <= set(names)
+    for name in names:
+        assert hasattr(mod, name), name
