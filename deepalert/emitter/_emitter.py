@@ -145,6 +145,9 @@ class Emitter(Generic[P, R]):
             logger.error("emitter %s: record %d is not a report the core writes: %s",
                          self.name, record.index, exc)
             return exc
+        if not report.id and not report.status:
+            logger.warning("emitter %s: record %d holds no report ID and no status; is the "
+                           "function subscribed to the report topic?", self.name, record.index)
         try:
             self.emit(report, context)
         except Exception as exc:  # the record fails; the others go on

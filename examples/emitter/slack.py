@@ -28,7 +28,15 @@ from urllib.parse import urlsplit
 from deepalert import Report, Severity
 from deepalert.emitter import emitter
 
-__all__ = ["WEBHOOK_ENV", "WebhookError", "build_message", "escape", "post", "post_to_slack"]
+__all__ = [
+    "WEBHOOK_ENV",
+    "WebhookError",
+    "build_message",
+    "escape",
+    "post",
+    "post_to_slack",
+    "time_left",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -148,8 +156,18 @@ def post(url: str, message: dict[str, Any], *, timeout: float = TIMEOUT_SECONDS)
                            ) from None
 
 
+def time_left(context: object) -> float:
+    """Seconds a post may take: at most ``TIMEOUT_SECONDS``, and done a second before the
+    invocation's deadline, so a slow webhook fails its record instead of the whole batch."""
+    getter = getattr(context, "get_remaining_time_in_millis", None)
+    if getter is None:
+        return TIMEOUT_SECONDS
+    left_ms = float(getter())
+    return max(0.5, min(TIMEOUT_SECONDS, left_ms / 1000 - 1.0))
+
+
 @emitter(min_severity=Severity.UNCLASSIFIED)
-def post_to_slack(report: Report) -> None:
+def post_to_slack(report: Report, context: object = None) -> None:
     """Post a published report that is not safe; print it instead when no webhook is set.
 
     Example::
@@ -163,5 +181,5 @@ def post_to_slack(report: Report) -> None:
               "is printed, not posted]", file=sys.stderr)
         print(json.dumps(message, ensure_ascii=False, indent=2), file=sys.stderr)
         return
-    post(url, message)
+    post(url, message, timeout=time_left(context))
     logger.info("posted report %s to the webhook", report.id)

@@ -23,6 +23,7 @@ from deepalert.testing import (
     sns_event,
     sqs_sns_event,
 )
+from examples.emitter import slack
 from examples.emitter.conftest import SECRET_PATH, Receiver
 from examples.emitter.slack import WebhookError, escape, post_to_slack
 
@@ -189,3 +190,14 @@ def test_escaped_text_has_no_markup_and_reads_back_as_written(text: str) -> None
     assert "<" not in escaped
     assert ">" not in escaped
     assert escaped.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == text
+
+
+@pytest.mark.parametrize(("left_ms", "timeout"), [(60_000, 10.0), (3_000, 2.0), (100, 0.5)])
+def test_a_post_never_outlasts_the_invocation(webhook: Receiver, monkeypatch: pytest.MonkeyPatch,
+                                              left_ms: int, timeout: float) -> None:
+    """The post's timeout ends a second before the Lambda deadline (at most 10 s)."""
+    seen: list[float] = []
+    monkeypatch.setattr(slack, "post", lambda url, message, *, timeout: seen.append(timeout))
+    post_to_slack(sns_event(published()), FakeLambdaContext(timeout_ms=left_ms,
+                                                            clock=lambda: 0.0))
+    assert seen == [timeout]

@@ -231,3 +231,14 @@ def test_a_function_that_cannot_work_is_refused_at_decoration(target: Any) -> No
     """The function is checked once, when decorated."""
     with pytest.raises(HandlerDefinitionError):
         emitter(target)
+
+
+def test_a_message_that_is_not_a_report_is_warned_about(caplog: pytest.LogCaptureFixture
+                                                        ) -> None:
+    """A task (the wrong topic) decodes to an empty report: skipped, with a warning."""
+    recorder = Recorder()
+    notify = emitter(statuses=["new", "more", "published"])(recorder)
+    with caplog.at_level(logging.WARNING, logger="deepalert.emitter"):
+        notify(sns_event('{"report_id": "r", "attribute": {"type": "ipaddr"}}'))
+    assert recorder.seen == []
+    assert "subscribed to the report topic?" in caplog.text
