@@ -91,7 +91,7 @@ class PTaskNotification(SnsNotificationModel):
 
 
 class PTaskRecord(SqsRecordModel):
-    body: Json[PTaskNotification]  # type: ignore[assignment]
+    body: Json[PTaskNotification]
 
 
 class PHost(BaseModel):
@@ -131,6 +131,18 @@ def run_baseline(events: list[dict[str, Any]], sink: MemorySink) -> None:
     for event in events:
         response = baseline_handler(event, context)
         assert response == {"batchItemFailures": []}
+
+
+class SlowSink(MemorySink):
+    """The in-memory sink with a fixed delay per request, standing in for SQS's round trip."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    def send_message_batch(self, **kwargs: Any) -> dict[str, Any]:
+        time.sleep(self.delay)
+        return super().send_message_batch(**kwargs)
 
 
 def cached_startup(codes: dict[str, str], *, runs: int) -> dict[str, float]:
@@ -185,6 +197,15 @@ def main() -> None:
     best_ours = min(ours_times) / TASKS * 1e6
     best_base = min(base_times) / TASKS * 1e6
 
+    # The same work when each request costs 1 ms, as a request to SQS costs at least that.
+    some = events[:200]
+    start = time.perf_counter()
+    run_ours(some, SlowSink(0.001))
+    slow_ours = (time.perf_counter() - start) / (len(some) * BATCH) * 1e6
+    start = time.perf_counter()
+    run_baseline(some, SlowSink(0.001))
+    slow_base = (time.perf_counter() - start) / (len(some) * BATCH) * 1e6
+
     imports = cached_startup({
         "inspector": "import deepalert.inspector",
         "pydantic": "from pydantic import BaseModel",
@@ -197,6 +218,8 @@ def main() -> None:
           f"{best_base:.1f} us")
     print(f"ratio per round: median {statistics.median(ratios):.2f}x, range "
           f"{ratios[0]:.2f}-{ratios[-1]:.2f}x (target <= 0.5x)")
+    print(f"per record with 1 ms per SQS request ({len(some) * BATCH:,} tasks): deepalert "
+          f"{slow_ours:.0f} us, powertools {slow_base:.0f} us, ratio {slow_ours / slow_base:.2f}x")
     print(f"SQS requests per 1,000 findings: deepalert {requests_ours.requests}, "
           f"powertools baseline {requests_base.requests} (target <= 100; Go SDK 1,000)")
     base = imports["pydantic"]
