@@ -57,6 +57,9 @@ class Reviewer(Generic[P, R]):
         if on_error not in ("unclassified", "raise"):
             raise HandlerDefinitionError(
                 f"@reviewer on_error must be 'unclassified' or 'raise', got {on_error!r}")
+        if isinstance(cases, Case):
+            raise HandlerDefinitionError("@reviewer cases takes a list of Case objects: "
+                                         "cases=[Case(...)]")
         cases = tuple(cases)
         names: set[str] = set()
         for case in cases:
@@ -72,8 +75,8 @@ class Reviewer(Generic[P, R]):
         self.cases: tuple[Case, ...] = cases
         self.name = role_name(func)
         code = getattr(func, "__code__", None)
-        source = code.co_filename if code is not None else os.getcwd()
-        self.base_dir = os.path.dirname(os.path.abspath(source))
+        self.base_dir = (os.path.dirname(os.path.abspath(code.co_filename))
+                         if code is not None else os.getcwd())
         functools.update_wrapper(self, func)
 
     def __repr__(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -261,6 +262,7 @@ def test_optional_and_variadic_parameters_are_fine() -> None:
 
 @pytest.mark.parametrize(("options", "message"), [
     ({"on_error": "ignore"}, "on_error must be 'unclassified' or 'raise'"),
+    ({"cases": Case("x", report=Report(), expect=Severity.SAFE)}, "takes a list"),
     ({"cases": ["not a case"]}, "must be deepalert.reviewer.Case objects"),
     ({"cases": [Case("x", report=Report(), expect=Severity.SAFE),
                 Case("x", report=Report(), expect=Severity.URGENT)]}, "two cases named 'x'"),
@@ -269,3 +271,18 @@ def test_options_that_cannot_work_are_refused_at_decoration(options: Any, messag
     """Bad on_error values, non-Case cases and duplicate case names raise at decoration."""
     with pytest.raises(HandlerDefinitionError, match=message):
         reviewer(**options)(urgent_review)
+
+
+class CallableReview:
+    """A callable object, not a function: it has no source file of its own."""
+
+    def __call__(self, report: Report) -> None:
+        return None
+
+
+def test_fixtures_of_a_callable_object_resolve_against_the_working_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reviewer made from a callable object reads relative fixtures from the cwd."""
+    monkeypatch.chdir(tmp_path)
+    assert reviewer(CallableReview()).base_dir == str(tmp_path)
+    assert reviewer(urgent_review).base_dir == str(Path(__file__).parent)
