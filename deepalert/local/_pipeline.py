@@ -298,15 +298,20 @@ class LocalPipeline:
                 "not published (as in the Go core)", report_id, self._sources.get(report_id)))
 
     def _deliver_tasks(self) -> None:
+        # In chunks, each followed by collecting its findings, so that the messages in flight
+        # stay few however many tasks are pending; new attributes found go round again.
         while self._tasks:
-            tasks, self._tasks = self._tasks, []
-            parsed = [Task.from_json(t) for t in tasks]
-            for inspector in self.inspectors:
-                chosen = [(text, task) for text, task in zip(tasks, parsed, strict=True)
-                          if task.attribute is not None and inspector.accepts(task.attribute)]
-                for start in range(0, len(chosen), _BATCH):
-                    self._invoke(inspector, chosen[start:start + _BATCH])
-            self._collect()
+            pending, self._tasks = self._tasks, []
+            for start in range(0, len(pending), _BATCH):
+                tasks = pending[start:start + _BATCH]
+                parsed = [Task.from_json(t) for t in tasks]
+                for inspector in self.inspectors:
+                    chosen = [(text, task) for text, task in zip(tasks, parsed, strict=True)
+                              if task.attribute is not None
+                              and inspector.accepts(task.attribute)]
+                    if chosen:
+                        self._invoke(inspector, chosen)
+                self._collect()
 
     def _invoke(self, inspector: InspectorLike, chosen: list[tuple[str, Task]]) -> None:
         event = self._task_event(text for text, _ in chosen)
