@@ -16,11 +16,8 @@ Run: ``python benchmarks/bench_inspector.py``. Figures are kept in ``docs/perfor
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -34,7 +31,7 @@ from aws_lambda_powertools.utilities.parser.models import SnsNotificationModel, 
 from pydantic import BaseModel, Json
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _util import interleaved
+from _util import interleaved, startup
 
 from deepalert import Attribute, AttrType, ContentHost, Task
 from deepalert.inspector import inspector
@@ -145,28 +142,6 @@ class SlowSink(MemorySink):
         return super().send_message_batch(**kwargs)
 
 
-def cached_startup(codes: dict[str, str], *, runs: int) -> dict[str, float]:
-    """Median wall seconds of ``python -c CODE``, every module's bytecode cached.
-
-    A deployed package has its ``.pyc`` files (pip writes them), and so does pydantic in
-    site-packages. Where ``PYTHONDONTWRITEBYTECODE`` is set, a package run from a source tree
-    would be compiled on every start instead, so the caches go to a temporary prefix (for
-    every module alike) and a first run fills them.
-    """
-    with tempfile.TemporaryDirectory() as prefix:
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env["PYTHONPYCACHEPREFIX"] = prefix
-        times: dict[str, list[float]] = {name: [] for name in codes}
-        for code in codes.values():
-            subprocess.run([sys.executable, "-c", code], check=True, env=env)
-        for _ in range(runs):
-            for name, code in codes.items():
-                start = time.perf_counter()
-                subprocess.run([sys.executable, "-c", code], check=True, env=env)
-                times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
-
-
 def main() -> None:
     events = make_events(TASKS)
 
@@ -206,7 +181,7 @@ def main() -> None:
     run_baseline(some, SlowSink(0.001))
     slow_base = (time.perf_counter() - start) / (len(some) * BATCH) * 1e6
 
-    imports = cached_startup({
+    imports = startup({
         "inspector": "import deepalert.inspector",
         "pydantic": "from pydantic import BaseModel",
         "boto3": "import boto3",
