@@ -14,7 +14,7 @@ types and contexts, severities, statuses) are kept as read, known or not.
 import functools
 import operator
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar, Union
@@ -220,6 +220,27 @@ class WireModel(BaseModel):
             # pydantic's parser read a -0 in a JSON value as 0; Go's float64 keeps the sign.
             return _decode_go(cls, data)
         return model
+
+    @classmethod
+    def from_dict(cls: type[_M], data: Mapping[str, Any]) -> _M:
+        """Read a message that was already decoded from JSON (a Lambda event, say).
+
+        The same rules as :meth:`from_json`: exact input is validated directly, anything else
+        is read with Go's lenient rules.
+
+        Raises:
+            WireError: Go would fail to decode this message into this type.
+        """
+        try:
+            return cls.model_validate(data)
+        except ValidationError:
+            import json
+
+            try:
+                text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+            except (TypeError, ValueError) as exc:
+                raise WireError(cls.__name__, "", "a JSON object", str(exc)) from None
+            return _decode_go(cls, text)
 
     def to_json(self) -> str:
         """Write this message exactly as Go's ``json.Marshal`` would."""

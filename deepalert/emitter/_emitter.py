@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar, cast, overload
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from typing_extensions import ParamSpec
 
 from deepalert._lambda import (
@@ -73,11 +74,14 @@ class Emitter(Generic[P, R]):
 
         An empty severity counts as ``unclassified``, as the core publishes it.
         """
-        if report.status not in self.statuses:
+        return self._accepts(report.status, report.result.severity)
+
+    def _accepts(self, status: str, severity: str) -> bool:
+        if status not in self.statuses:
             return False
         if self.min_severity is None:
             return True
-        return _rank(report.result.severity) >= self.min_severity.rank
+        return _rank(severity) >= self.min_severity.rank
 
     def emit(self, report: Report, context: object = None) -> bool:
         """Run the function on the report if :meth:`accepts` does; return whether it ran.
@@ -139,6 +143,13 @@ class Emitter(Generic[P, R]):
         if record.payload is None:
             logger.error("emitter %s: %s", self.name, record.error)
             return EventError(record.error or f"record {record.index} has no payload")
+        head = _peek(record.payload)
+        if head is not None and not self._accepts(head.status, head.result.severity):
+            # Most publications are new/more snapshots an emitter ignores: skip them without
+            # building the whole report.
+            logger.debug("emitter %s skips report %s (status %r, severity %r)", self.name,
+                         head.id, head.status, head.result.severity)
+            return None
         try:
             report = Report.from_json(record.payload)
         except Exception as exc:  # the record fails; the others go on
@@ -154,6 +165,30 @@ class Emitter(Generic[P, R]):
             logger.exception("emitter %s failed on report %s (record %d)", self.name,
                              report.id, record.index)
             return exc
+        return None
+
+
+class _ResultHead(BaseModel):
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    severity: str = ""
+
+
+class _ReportHead(BaseModel):
+    """The fields the filters read. ``status`` is required: without that exact key (a
+    case-folded one, say) the whole report is read with Go's rules instead."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    id: str = ""
+    status: str
+    result: _ResultHead = Field(default_factory=_ResultHead)
+
+
+def _peek(payload: str) -> _ReportHead | None:
+    try:
+        return _ReportHead.model_validate_json(payload)
+    except ValidationError:
         return None
 
 

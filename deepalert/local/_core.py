@@ -22,6 +22,7 @@ so an AWS-backed core can reuse this logic unchanged.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -192,8 +193,7 @@ class Core:
         stored = attr.model_copy(update={
             "context": _sorted(attr.context),
             # report.attributes[].timestamp: the attribute's own, else the dispatch time.
-            "timestamp": attr.timestamp if attr.timestamp is not None
-            else GoTime.from_datetime(now),
+            "timestamp": attr.timestamp if attr.timestamp is not None else _go_time(now),
         })
         return self.store.put_attribute(report_id, attr_hash, stored.to_json(), now,
                                         self.settings.window)
@@ -313,6 +313,12 @@ class Core:
         if report is not None:
             self.delivery.publish_report(report)
         return report
+
+
+@functools.lru_cache(maxsize=8)
+def _go_time(when: datetime) -> GoTime:
+    # One dispatch stamps all its attributes with the same time: write it once.
+    return GoTime.from_datetime(when)
 
 
 def _sorted(context: list[str] | None) -> list[str] | None:

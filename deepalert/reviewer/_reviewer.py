@@ -91,7 +91,7 @@ class Reviewer(Generic[P, R]):
             WireError: the report is one the core would not have written.
             Exception: whatever the function raised, with ``on_error="raise"``.
         """
-        report = Report.from_json(_event_text(event))
+        report = _event_report(event)
         result = self.review(report, context)
         if result is None:
             return None
@@ -136,7 +136,7 @@ def _type_name(exc: BaseException) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
-def _event_text(event: object) -> str:
+def _event_report(event: object) -> Report:
     if isinstance(event, Mapping):
         if "Records" in event:
             raise EventError(
@@ -145,7 +145,7 @@ def _event_text(event: object) -> str:
         if event and not any(fold_name(str(k)) in _REPORT_KEYS for k in event):
             keys = ", ".join(sorted(str(k) for k in event)[:6])
             raise EventError(f"expected a Report object, got an object with keys [{keys}]")
-        return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        return Report.from_dict(event)
     raise EventError(f"expected a Report object, got {type(event).__name__}")
 
 

@@ -242,3 +242,19 @@ def test_a_message_that_is_not_a_report_is_warned_about(caplog: pytest.LogCaptur
         notify(sns_event('{"report_id": "r", "attribute": {"type": "ipaddr"}}'))
     assert recorder.seen == []
     assert "subscribed to the report topic?" in caplog.text
+
+
+def test_ignored_publications_are_skipped_without_reading_the_whole_report() -> None:
+    """A new/more snapshot the filters reject is skipped, even if the rest would not parse."""
+    notify = emitter(Recorder())
+    assert notify(sns_event('{"id": "x", "status": "new", "sections": {}}')) is None
+    with pytest.raises(WireError):
+        notify(sns_event('{"id": "x", "status": "published", "sections": {}}'))
+
+
+def test_a_case_folded_status_key_is_still_read_as_go_reads_it() -> None:
+    """Without the exact "status" key the whole report is read, so STATUS still counts."""
+    recorder = Recorder()
+    notify = emitter(recorder)
+    notify(sns_event('{"id": "folded", "STATUS": "published"}'))
+    assert recorder.seen == ["folded"]

@@ -174,3 +174,17 @@ def test_wire_error_is_a_value_error_and_a_deepalert_error() -> None:
         Alert.from_json("{")
     with pytest.raises(ValueError, match="Alert"):
         Alert.from_json("{")
+
+
+def test_from_dict_reads_decoded_json_as_from_json_does() -> None:
+    """A Lambda event (already decoded) reads like its JSON text, lenient rules included."""
+    import json
+
+    text = ('{"id":"r","STATUS":"new","alerts":[{"detector":"d","rule_id":"r",'
+            '"timestamp":"2021-03-04T05:06:07+00:00","extra":1}],"result":null}')
+    assert Report.from_dict(json.loads(text)) == Report.from_json(text)
+    exact = Report.from_json(text).to_json()
+    assert Report.from_dict(json.loads(exact)).to_json() == exact
+    with pytest.raises(WireError) as info:
+        Report.from_dict({"alerts": [{"attributes": "x"}]})
+    assert info.value.path == "alerts[0].attributes"
