@@ -221,6 +221,19 @@ def contains_zero(value: Any) -> bool:
 
 
 _NEGATIVE_ZERO: Final = re.compile(rb"-0(?![0-9.eE])")
+_NUMBER_WORK = (r"[:\[,]\s*-?(?:0(?![0-9])|[1-9][0-9]*)(?:[.eE]|[0-9]{15})"
+                r"|[:\[,]\s*-0|NaN|Infinity")
+_NUMBER_WORK_TEXT: Final = re.compile(_NUMBER_WORK)
+_NUMBER_WORK_BYTES: Final = re.compile(_NUMBER_WORK.encode())
+
+
+def numbers_are_plain(data: str | bytes) -> bool:
+    """True when JSON text has no number float64 would change: no fraction, no exponent, no
+    more than 15 digits, no ``-0``, no ``NaN``/``Infinity`` (which Go refuses and pydantic-core
+    reads). Text inside strings may make it say False: harmless, only slower."""
+    if isinstance(data, str):
+        return _NUMBER_WORK_TEXT.search(data) is None
+    return _NUMBER_WORK_BYTES.search(data) is None
 
 
 def has_negative_zero_literal(data: str | bytes) -> bool:
@@ -337,21 +350,15 @@ def _replace_surrogates(value: Any) -> Any:
 _CANONICAL_TIME: Final = re.compile(
     r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{0,8}[1-9])?(?:Z|[+-]\d\d:\d\d)"
 )
+_LEAP_YEAR = r"(?:\d\d(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
 CANONICAL_TIME_PATTERN: Final = (
-    r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+    r"^(?:\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)"
+    r"|02-(?:0[1-9]|1\d|2[0-8]))|" + _LEAP_YEAR + r"-02-29)"
+    r"T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d"
     r"(?:\.\d{0,8}[1-9])?(?:Z|[+-](?:(?:[01]\d|2[0-3]):(?:0[1-9]|[1-5]\d)"
     r"|(?:0[1-9]|1\d|2[0-3]):00))$"
 )
-"""Go's own output: what a time is when ``GoTime`` can take the text as it is."""
-
-
-def trusted_time(text: str) -> GoTime:
-    """Wrap text that matched :data:`CANONICAL_TIME_PATTERN`; only day 29-31 needs a check."""
-    if text[8] == "3" or text[8:10] == "29":
-        year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
-        if day > _days_in(month, year):
-            raise ValueError("day out of range")
-    return str.__new__(GoTime, text)
+"""Go's own output, real calendar dates only: text ``GoTime`` can take as it is."""
 
 
 _RFC3339: Final = re.compile(

@@ -143,7 +143,7 @@ class _GoTimeAnnotation:
         # Go's own output takes a fast path checked by pydantic-core; anything else (other
         # spellings, datetime objects, null) goes through the full parser.
         canonical = core_schema.no_info_after_validator_function(
-            _wire.trusted_time,
+            GoTime,  # the pattern checked everything; the class call runs no Python code
             core_schema.str_schema(pattern=_wire.CANONICAL_TIME_PATTERN, strict=True),
         )
         lenient = core_schema.no_info_plain_validator_function(_wire.coerce_time)
@@ -212,8 +212,9 @@ class WireModel(BaseModel):
         if isinstance(data, (bytearray, memoryview)):
             data = bytes(data)
         seen: dict[str, bool] = {}
+        context = {_ZERO_SEEN: seen, _PLAIN_NUMBERS: _wire.numbers_are_plain(data)}
         try:
-            model = cls.model_validate_json(data, context={_ZERO_SEEN: seen})
+            model = cls.model_validate_json(data, context=context)
         except ValidationError:
             return _decode_go(cls, data)  # the lenient decoder decides, and names the error
         if seen and _wire.has_negative_zero_literal(data):
@@ -270,10 +271,16 @@ class WireModel(BaseModel):
 _FLOAT_TOKENS = "deepalert.float_tokens"
 _ALL_FLOATS = "deepalert.all_floats"
 _ZERO_SEEN = "deepalert.zero_seen"
+_PLAIN_NUMBERS = "deepalert.plain_numbers"
 
 
 def _normalize_any(value: Any, info: core_schema.ValidationInfo, *, sort_keys: bool,
                    path: str) -> Any:
+    context = info.context
+    if isinstance(context, dict) and context.get(_PLAIN_NUMBERS):
+        # Read by pydantic-core from JSON whose numbers float64 keeps as they are: nothing to
+        # change (keys are sorted when written).
+        return value
     if isinstance(value, WireModel):
         value = value.model_dump(mode="json")
     value = _wire.normalize_json_value(value, sort_keys=sort_keys, path=path)

@@ -26,6 +26,8 @@ def alert_with(stamp: str) -> str:
     '"0001-01-01T00:00:00Z"',
     '"9999-12-31T23:59:59.999999999Z"',
     '"2024-02-29T00:00:00Z"',
+    '"2000-02-29T12:00:00Z"',
+    '"0000-02-29T00:00:00Z"',
 ])
 def test_go_written_times_round_trip(stamp: str) -> None:
     """Nanoseconds, offsets, trimmed fractions and the zero time survive byte for byte."""
@@ -68,6 +70,8 @@ def test_missing_time_is_the_zero_time() -> None:
     ('"2020-01-01 00:00:00"', "a space instead of T"),
     ('"2020-01-01T00:00:00"', "no zone"),
     ('"2021-02-29T00:00:00Z"', "no 29 February in 2021"),
+    ('"1900-02-29T00:00:00Z"', "1900 is not a leap year"),
+    ('"2021-04-31T00:00:00Z"', "April has 30 days"),
     ('"2021-13-01T00:00:00Z"', "month 13"),
     ('"2021-01-01T24:00:00Z"', "hour 24"),
     ('"2021-01-01T00:00:00+24:00"', "offset out of range"),
