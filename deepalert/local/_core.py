@@ -152,21 +152,22 @@ class Core:
         alert_json = alert.to_json()
         self.store.save_alert(report_id, alert_json)
 
-        report = Report(id=report_id, alerts=[alert], result=ReportResult(), status=status,
-                        created_at=taken.created_at)
-        self.delivery.schedule_inspection(self.settings.inspect_delay, report.to_json())
+        # The state machines' input: the report with this one alert (as Go marshals it).
+        report = _report_json(report_id, [alert_json], [], [], _EMPTY_RESULT, status,
+                              taken.created_at)
+        self.delivery.schedule_inspection(self.settings.inspect_delay, report)
         if taken.is_new or (previous is not None and previous.status == ReportStatus.PUBLISHED
-              and self.settings.late_alerts == "review-again"):
-            self._schedule_review(report)
+                            and self.settings.late_alerts == "review-again"):
+            self._schedule_review(report_id, report)
         self.store.put_report(StoredReport(report_id, status, _EMPTY_RESULT, taken.created_at))
         self.publish(report_id)
         return Receipt(report_id, status, alert_id)
 
-    def _schedule_review(self, report: Report) -> None:
-        if report.id in self._reviews_pending:
+    def _schedule_review(self, report_id: str, report: str) -> None:
+        if report_id in self._reviews_pending:
             return
-        self._reviews_pending.add(report.id)
-        self.delivery.schedule_review(self.settings.review_delay, report.to_json())
+        self._reviews_pending.add(report_id)
+        self.delivery.schedule_review(self.settings.review_delay, report)
 
     # --- dispatchInspection ------------------------------------------------------------------
 
@@ -185,7 +186,9 @@ class Core:
                     "timestamp": attr.timestamp if attr.timestamp is not None
                     else alert.timestamp,
                 })
-                self.delivery.publish_task(Task(report_id=report.id, attribute=task_attr).to_json())
+                # Both parts are valid already: construct, do not validate again.
+                task = Task.model_construct(report_id=report.id, attribute=task_attr)
+                self.delivery.publish_task(task.to_json())
                 sent += 1
         return sent
 
@@ -234,8 +237,8 @@ class Core:
             if not self._remember(feedback.report_id, attr.hash(), attr, now):
                 continue
             task_attr = attr.model_copy(update={"context": _sorted(attr.context)})
-            self.delivery.publish_task(
-                Task(report_id=feedback.report_id, attribute=task_attr).to_json())
+            task = Task.model_construct(report_id=feedback.report_id, attribute=task_attr)
+            self.delivery.publish_task(task.to_json())
             sent += 1
         return sent
 
@@ -271,11 +274,9 @@ class Core:
                 group.setdefault(key, []).append(finding.content)
         if attr_json is not None:
             sections.append(_section_json(attr_json, group))
-        created = GoTime.from_datetime(row.created_at.replace(microsecond=0))
-        return (f'{{"id":{_go_string(report_id)},"alerts":{_array(alerts)},'
-                f'"attributes":{_array(attributes)},"sections":{_array(sections)},'
-                f'"result":{row.result},"status":{_go_string(row.status)},'
-                f'"created_at":"{created}"}}')
+        # created_at is read back from the table in whole seconds.
+        return _report_json(report_id, alerts, attributes, sections, row.result, row.status,
+                            row.created_at.replace(microsecond=0))
 
     # --- the review machine ------------------------------------------------------------------
 
@@ -325,6 +326,15 @@ def _sorted(context: list[str] | None) -> list[str] | None:
     # Go's Hash() sorts the context in place, so every attribute the core hashed goes on
     # with its context sorted.
     return None if context is None else sorted(context)
+
+
+def _report_json(report_id: str, alerts: list[str], attributes: list[str],
+                 sections: list[str], result: str, status: str, created_at: datetime) -> str:
+    """A Report's JSON from its parts' JSON, in Go's field order."""
+    created = GoTime.from_datetime(created_at)
+    return (f'{{"id":{_go_string(report_id)},"alerts":{_array(alerts)},'
+            f'"attributes":{_array(attributes)},"sections":{_array(sections)},'
+            f'"result":{result},"status":{_go_string(status)},"created_at":"{created}"}}')
 
 
 _SECTION_KEYS = {"user": "users", "host": "hosts", "binary": "binaries"}

@@ -412,3 +412,16 @@ def test_sqlite_reports_survive_a_restart(tmp_path: Path, rec: Recorder) -> None
     (report,) = second.published()
     assert len(report.alerts or []) == 2
     second_store.close()
+
+
+def test_compiled_reports_are_exactly_what_go_would_write(pipeline: LocalPipeline) -> None:
+    """The report assembled from stored JSON equals the codec's own writing of it."""
+    receipt = pipeline.submit(ip_alert("192.0.2.1", "192.0.2.2",
+                                       description="<script>&\u2028", body={"b": 1, "a": 0.5}))
+    pipeline.submit(ip_alert("192.0.2.3"))
+    for _ in range(2):
+        text = pipeline.core.compile_report_json(receipt.report_id)
+        assert text is not None
+        assert Report.from_json(text).to_json() == text
+        pipeline.run()
+    assert '"status":"published"' in text
