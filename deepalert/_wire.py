@@ -209,18 +209,7 @@ def normalize_json_value(value: Any, *, sort_keys: bool, path: str = "") -> Any:
     )
 
 
-def contains_zero(value: Any) -> bool:
-    """True when a JSON value holds a numeric zero (which might have been written ``-0``)."""
-    if type(value) is int or type(value) is float:
-        return value == 0
-    if isinstance(value, dict):
-        return any(contains_zero(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_zero(v) for v in value)
-    return False
-
-
-_NEGATIVE_ZERO: Final = re.compile(rb"-0(?![0-9.eE])")
+_NEGATIVE_ZERO: Final = re.compile(rb"[:\[,]\s*-0(?![0-9.eE])")
 _NUMBER_WORK = (r"[:\[,]\s*-?(?:0(?![0-9])|[1-9][0-9]*)(?:[.eE]|[0-9]{15})"
                 r"|[:\[,]\s*-0|NaN|Infinity")
 _NUMBER_WORK_TEXT: Final = re.compile(_NUMBER_WORK)

@@ -162,11 +162,9 @@ class _GoTimeAnnotation:
 
 
 Time = Annotated[GoTime, _GoTimeAnnotation]
+"""A Go ``time.Time`` field: always written; JSON ``null`` reads as the zero time."""
 TimeInput = Union[GoTime, datetime, str]
 """What a time field takes when building a model: a GoTime, a datetime (naive = UTC), or text."""
-"""A Go ``time.Time`` field: always written; JSON ``null`` reads as the zero time."""
-
-
 
 # omitempty: a nil or empty slice or pointer is left out. operator.not_ is exact for the
 # list | None and GoTime | None fields it guards (a GoTime is never ""), and, being C, cheap.
@@ -211,16 +209,14 @@ class WireModel(BaseModel):
         """
         if isinstance(data, (bytearray, memoryview)):
             data = bytes(data)
-        seen: dict[str, bool] = {}
-        context = {_ZERO_SEEN: seen, _PLAIN_NUMBERS: _wire.numbers_are_plain(data)}
+        if _wire.has_negative_zero_literal(data):
+            # pydantic-core reads the number -0 as 0, where Go's float64 keeps the sign.
+            return _decode_go(cls, data)
+        context = {_PLAIN_NUMBERS: _wire.numbers_are_plain(data)}
         try:
-            model = cls.model_validate_json(data, context=context)
+            return cls.model_validate_json(data, context=context)
         except ValidationError:
             return _decode_go(cls, data)  # the lenient decoder decides, and names the error
-        if seen and _wire.has_negative_zero_literal(data):
-            # pydantic's parser read a -0 in a JSON value as 0; Go's float64 keeps the sign.
-            return _decode_go(cls, data)
-        return model
 
     @classmethod
     def from_dict(cls: type[_M], data: Mapping[str, Any]) -> _M:
@@ -270,7 +266,6 @@ class WireModel(BaseModel):
 
 _FLOAT_TOKENS = "deepalert.float_tokens"
 _ALL_FLOATS = "deepalert.all_floats"
-_ZERO_SEEN = "deepalert.zero_seen"
 _PLAIN_NUMBERS = "deepalert.plain_numbers"
 
 
@@ -283,11 +278,7 @@ def _normalize_any(value: Any, info: core_schema.ValidationInfo, *, sort_keys: b
         return value
     if isinstance(value, WireModel):
         value = value.model_dump(mode="json")
-    value = _wire.normalize_json_value(value, sort_keys=sort_keys, path=path)
-    context = info.context
-    if isinstance(context, dict) and _ZERO_SEEN in context and _wire.contains_zero(value):
-        context[_ZERO_SEEN]["any"] = True
-    return value
+    return _wire.normalize_json_value(value, sort_keys=sort_keys, path=path)
 
 
 def _serialize_any(value: Any, info: core_schema.SerializationInfo, sort_keys: bool) -> Any:
