@@ -730,6 +730,32 @@ class TaskResult(BaseModel):
     new_attributes: list[Attribute] = Field(default_factory=list)
 
 
+class _ResultHead(BaseModel):
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    severity: str = ""
+
+
+class ReportHead(BaseModel):
+    """The fields publication filters read (internal). ``status`` is required: without that
+    exact key (a case-folded one, say) the whole report must be read with Go's rules."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    id: str = ""
+    status: str
+    result: _ResultHead = Field(default_factory=_ResultHead)
+
+
+def peek_report(text: str | bytes) -> ReportHead | None:
+    """A report's ID, status and severity, read without building the report; ``None``
+    when the text has no exact ``status`` key (then read the whole report)."""
+    try:
+        return ReportHead.model_validate_json(text)
+    except ValidationError:
+        return None
+
+
 # ---------------------------------------------------------------------------------------------
 # The lenient decoder: Go's field matching, zero values and errors
 

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar, cast, overload
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from typing_extensions import ParamSpec
 
 from deepalert._lambda import (
@@ -18,7 +17,7 @@ from deepalert._lambda import (
     unpack_event,
 )
 from deepalert.errors import EventError, HandlerDefinitionError
-from deepalert.models import Report, ReportStatus, Severity
+from deepalert.models import Report, ReportStatus, Severity, peek_report
 from deepalert.reviewer._signature import check_role_function, role_name
 
 __all__ = ["Emitter", "emitter"]
@@ -143,7 +142,7 @@ class Emitter(Generic[P, R]):
         if record.payload is None:
             logger.error("emitter %s: %s", self.name, record.error)
             return EventError(record.error or f"record {record.index} has no payload")
-        head = _peek(record.payload)
+        head = peek_report(record.payload)
         if head is not None and not self._accepts(head.status, head.result.severity):
             # Most publications are new/more snapshots an emitter ignores: skip them without
             # building the whole report.
@@ -165,30 +164,6 @@ class Emitter(Generic[P, R]):
             logger.exception("emitter %s failed on report %s (record %d)", self.name,
                              report.id, record.index)
             return exc
-        return None
-
-
-class _ResultHead(BaseModel):
-    model_config = ConfigDict(extra="ignore", defer_build=True)
-
-    severity: str = ""
-
-
-class _ReportHead(BaseModel):
-    """The fields the filters read. ``status`` is required: without that exact key (a
-    case-folded one, say) the whole report is read with Go's rules instead."""
-
-    model_config = ConfigDict(extra="ignore", defer_build=True)
-
-    id: str = ""
-    status: str
-    result: _ResultHead = Field(default_factory=_ResultHead)
-
-
-def _peek(payload: str) -> _ReportHead | None:
-    try:
-        return _ReportHead.model_validate_json(payload)
-    except ValidationError:
         return None
 
 

@@ -23,7 +23,7 @@ from deepalert.errors import DeepAlertError
 from deepalert.local._clock import Clock, ManualClock
 from deepalert.local._core import Core, CoreSettings, LateAlertPolicy, Receipt
 from deepalert.local._store import MemoryStore, ReportStore
-from deepalert.models import Alert, Attribute, Report, ReportStatus, Task
+from deepalert.models import Alert, Attribute, Report, ReportStatus, Task, peek_report
 from deepalert.testing._context import FakeLambdaContext
 from deepalert.testing._events import sns_event
 
@@ -262,19 +262,17 @@ class LocalPipeline:
     def publish_report(self, report: str) -> None:
         """The report topic: every emitter gets an SNS event with the report."""
         self.publications += 1
-        parsed: Report | None = None
-        if '"status":"published"' in report:
-            parsed = Report.from_json(report)
-            if parsed.status == ReportStatus.PUBLISHED:
-                self._published[parsed.id] = report
+        head = peek_report(report)  # the core wrote it: the exact keys are there
+        assert head is not None
+        if head.status == ReportStatus.PUBLISHED:
+            self._published[head.id] = report
         for emitter in self.emitters:
             try:
                 emitter(sns_event(report), self._context)
             except Exception as exc:
-                parsed = parsed or Report.from_json(report)
                 self.errors.append(PipelineError(
                     "emitter", f"{_name(emitter)} raised {type(exc).__name__}: {exc}",
-                    parsed.id, self._sources.get(parsed.id)))
+                    head.id, self._sources.get(head.id)))
 
     def invoke_reviewer(self, report: str) -> str | None:
         """Invoke the reviewer as Step Functions does: the report JSON is the event."""
