@@ -24,7 +24,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any, Final
+from typing import Any, AnyStr, Final
 
 from deepalert.errors import WireError
 
@@ -209,26 +209,44 @@ def normalize_json_value(value: Any, *, sort_keys: bool, path: str = "") -> Any:
     )
 
 
-_NEGATIVE_ZERO: Final = re.compile(rb"[:\[,]\s*-0(?![0-9.eE])")
-_NUMBER_WORK = (r"[:\[,]\s*-?(?:0(?![0-9])|[1-9][0-9]*)(?:[.eE]|[0-9]{15})"
-                r"|[:\[,]\s*-0|NaN|Infinity")
-_NUMBER_WORK_TEXT: Final = re.compile(_NUMBER_WORK)
-_NUMBER_WORK_BYTES: Final = re.compile(_NUMBER_WORK.encode())
+_NEGATIVE_ZERO_TEXT: Final = re.compile(r"-0(?![0-9.eE])")
+_NEGATIVE_ZERO_BYTES: Final = re.compile(rb"-0(?![0-9.eE])")
 
 
-def numbers_are_plain(data: str | bytes) -> bool:
-    """True when JSON text has no number float64 would change: no fraction, no exponent, no
-    more than 15 digits, no ``-0``, no ``NaN``/``Infinity`` (which Go refuses and pydantic-core
-    reads). Text inside strings may make it say False: harmless, only slower."""
+def has_negative_zero(data: str | bytes) -> bool:
+    """True when JSON text holds the number ``-0``, which pydantic-core reads as ``0``.
+
+    A literal search (fast even in long text); each hit counts only where a number can start,
+    after ``:``, ``[`` or ``,``. Text inside strings can only make it say True: harmless.
+    """
     if isinstance(data, str):
-        return _NUMBER_WORK_TEXT.search(data) is None
-    return _NUMBER_WORK_BYTES.search(data) is None
+        return _negative_zero_in(data, _NEGATIVE_ZERO_TEXT, " \t\r\n", ":[,")
+    return _negative_zero_in(data, _NEGATIVE_ZERO_BYTES, b" \t\r\n", b":[,")
 
 
-def has_negative_zero_literal(data: str | bytes) -> bool:
-    """True when JSON text holds the number ``-0`` (pydantic's parser reads it as ``0``)."""
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-    return _NEGATIVE_ZERO.search(raw) is not None
+def _negative_zero_in(data: AnyStr, pattern: re.Pattern[AnyStr], space: AnyStr,
+                      starts: AnyStr) -> bool:
+    for hit in pattern.finditer(data):
+        i = hit.start() - 1
+        while i >= 0 and data[i:i + 1] in space:
+            i -= 1
+        if i >= 0 and data[i:i + 1] in starts:
+            return True
+    return False
+
+
+def needs_number_work(value: Any) -> bool:
+    """True when a JSON value read by pydantic-core holds a number float64 would change: a
+    float (Go writes ``1.0`` as ``1``) or an integer beyond 2**53."""
+    if isinstance(value, float):
+        return True
+    if isinstance(value, int) and not isinstance(value, bool):
+        return not -(2**53) <= value <= 2**53
+    if isinstance(value, dict):
+        return any(needs_number_work(v) for v in value.values())
+    if isinstance(value, list):
+        return any(needs_number_work(v) for v in value)
+    return False
 
 
 def protect_floats(value: Any, tokens: dict[str, str], sort_keys: bool,

@@ -209,12 +209,8 @@ class WireModel(BaseModel):
         """
         if isinstance(data, (bytearray, memoryview)):
             data = bytes(data)
-        if _wire.has_negative_zero_literal(data):
-            # pydantic-core reads the number -0 as 0, where Go's float64 keeps the sign.
-            return _decode_go(cls, data)
-        context = {_PLAIN_NUMBERS: _wire.numbers_are_plain(data)}
         try:
-            return cls.model_validate_json(data, context=context)
+            return cls.model_validate_json(data, context={_RAW: data})
         except ValidationError:
             return _decode_go(cls, data)  # the lenient decoder decides, and names the error
 
@@ -266,16 +262,23 @@ class WireModel(BaseModel):
 
 _FLOAT_TOKENS = "deepalert.float_tokens"
 _ALL_FLOATS = "deepalert.all_floats"
-_PLAIN_NUMBERS = "deepalert.plain_numbers"
+_RAW = "deepalert.raw"
+_NEGATIVE_ZERO = "deepalert.negative_zero"
 
 
 def _normalize_any(value: Any, info: core_schema.ValidationInfo, *, sort_keys: bool,
                    path: str) -> Any:
     context = info.context
-    if isinstance(context, dict) and context.get(_PLAIN_NUMBERS):
-        # Read by pydantic-core from JSON whose numbers float64 keeps as they are: nothing to
-        # change (keys are sorted when written).
-        return value
+    if isinstance(context, dict) and _RAW in context:
+        # Read by pydantic-core from JSON text, where it has already refused what JSON cannot
+        # hold, except NaN and infinities (floats, checked below) and a -0 whose sign it lost.
+        negative_zero = context.get(_NEGATIVE_ZERO)
+        if negative_zero is None:
+            negative_zero = context[_NEGATIVE_ZERO] = _wire.has_negative_zero(context[_RAW])
+        if negative_zero:
+            raise ValueError("-0 is read by the lenient reader")
+        if not _wire.needs_number_work(value):
+            return value  # nothing float64 would change; keys are sorted when written
     if isinstance(value, WireModel):
         value = value.model_dump(mode="json")
     return _wire.normalize_json_value(value, sort_keys=sort_keys, path=path)

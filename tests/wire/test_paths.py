@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -76,3 +77,10 @@ def test_attribute_equality_is_by_value() -> None:
     first = Attribute.from_json('{"type":"a","key":"k","value":"v"}')
     second = Attribute.from_json('{"value":"v","key":"k","type":"a"}')
     assert first == second
+
+
+@pytest.mark.parametrize("body", ["[ -0 ]", '{"a" : -0}', "[1,\n -0]", "-0"])
+def test_negative_zero_is_found_wherever_whitespace_puts_it(body: str) -> None:
+    """The -0 check finds the number after any JSON whitespace, as Go's reader would."""
+    alert = Alert.from_json('{"detector":"d","rule_id":"r","body":' + body + "}")
+    assert ",-0" in alert.to_json() or ":-0" in alert.to_json() or "[-0" in alert.to_json()
