@@ -13,6 +13,7 @@ import heapq
 import itertools
 import json
 import logging
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -173,7 +174,7 @@ class LocalPipeline:
         self._seq = itertools.count()
         self._tasks: list[str] = []
         self._sink: MemorySink = MemorySink()
-        self._published: dict[str, str] = {}
+        self._published: dict[str, bytes] = {}
         self._sources: dict[str, str] = {}
         self._context = FakeLambdaContext(function_name="deepalert-local", timeout_ms=900_000)
 
@@ -265,7 +266,8 @@ class LocalPipeline:
         head = peek_report(report)  # the core wrote it: the exact keys are there
         assert head is not None
         if head.status == ReportStatus.PUBLISHED:
-            self._published[head.id] = report
+            # Kept compressed: the last published version of every report, for published().
+            self._published[head.id] = zlib.compress(report.encode("utf-8"), 1)
         for emitter in self.emitters:
             try:
                 emitter(sns_event(report), self._context)
@@ -372,11 +374,11 @@ class LocalPipeline:
 
     def published(self) -> list[Report]:
         """The last published version of every report published so far, oldest first."""
-        return [Report.from_json(text) for text in self._published.values()]
+        return [Report.from_json(text) for text in self.published_json()]
 
     def published_json(self) -> list[str]:
         """:meth:`published`, as the JSON the report topic carried."""
-        return list(self._published.values())
+        return [zlib.decompress(data).decode("utf-8") for data in self._published.values()]
 
 
 def _name(role: object) -> str:

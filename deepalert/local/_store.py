@@ -118,6 +118,8 @@ class MemoryStore:
         self._alerts: dict[str, list[str]] = {}
         self._attributes: dict[str, dict[str, tuple[str, datetime]]] = {}
         self._findings: dict[str, list[StoredFinding]] = {}
+        self._shared: dict[str, dict[str, StoredFinding]] = {}
+        self._contents: dict[str, str] = {}  # equal contents (country: JP...) stored once
         self._reports: dict[str, StoredReport] = {}
         self._lock = threading.Lock()
 
@@ -145,7 +147,18 @@ class MemoryStore:
             return True
 
     def save_finding(self, report_id: str, finding: StoredFinding) -> None:
-        self._findings.setdefault(report_id, []).append(finding)
+        findings = self._findings.setdefault(report_id, [])
+        # Inspectors report on the same task attributes, often with the same contents: keep
+        # one copy of equal texts.
+        shared = self._shared.setdefault(report_id, {})
+        first = shared.setdefault(finding.attr_hash, finding)
+        content = self._contents.setdefault(finding.content, finding.content)
+        if first is not finding or content is not finding.content:
+            finding = StoredFinding(
+                first.attr_hash,
+                first.attribute if first.attribute == finding.attribute else finding.attribute,
+                finding.content_type, content)
+        findings.append(finding)
 
     def put_report(self, report: StoredReport) -> None:
         self._reports[report.report_id] = report
