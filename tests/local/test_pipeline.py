@@ -425,3 +425,20 @@ def test_compiled_reports_are_exactly_what_go_would_write(pipeline: LocalPipelin
         assert Report.from_json(text).to_json() == text
         pipeline.run()
     assert '"status":"published"' in text
+
+
+def test_a_section_takes_the_attribute_of_its_first_finding(
+        store: MemoryStore | SQLiteStore, clock: ManualClock) -> None:
+    """Findings whose attributes hash alike share a section written with the first one's JSON."""
+    pipeline = LocalPipeline(store=store, clock=clock)
+    receipt = pipeline.submit(ip_alert("192.0.2.1"))
+    for context, country in ((["remote", "client"], "JP"), (["client", "remote"], "US")):
+        pipeline.core.submit_finding(
+            '{"report_id":"' + receipt.report_id + '","author":"a","attribute":{"type":"ipaddr",'
+            '"key":"src","value":"192.0.2.1","context":' + str(context).replace("'", '"')
+            + '},"type":"host","content":{"country":["' + country + '"]}}')
+    report = pipeline.report(receipt.report_id)
+    assert report is not None
+    (section,) = report.sections or []
+    assert section.attr.context == ["remote", "client"]
+    assert [h.country for h in section.hosts or []] == [["JP"], ["US"]]
