@@ -26,12 +26,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, AnyStr, Final
 
-from deepalert.errors import WireError
-
 __all__ = [
     "ZERO_TIME",
     "GoTime",
-    "JSONValue",
     "Pairs",
     "decode_bytes",
     "format_go_float",
@@ -41,9 +38,6 @@ __all__ = [
     "normalize_json_value",
     "parse_go_time",
 ]
-
-JSONValue = Any
-"""Any JSON value as Python holds it: dict, list, str, int, float, bool or None."""
 
 # ---------------------------------------------------------------------------------------------
 # Strings
@@ -541,8 +535,3 @@ def hash_hex(data: str) -> str:
     import hashlib
 
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
-
-
-def wire_error(type_name: str, path: str, expected: str, got: object = None) -> WireError:
-    """Build the error raised for input Go would reject."""
-    return WireError(type_name, path, expected, got)
