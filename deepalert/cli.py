@@ -299,7 +299,12 @@ def _cmd_review(args: argparse.Namespace) -> int:
     except DeepAlertError as exc:
         print(f"{args.report}: {exc}", file=sys.stderr)
         return 1
-    result = reviewer(json.loads(report.to_json()), None)
+    try:
+        result = reviewer(json.loads(report.to_json()), None)
+    except Exception as exc:  # the user's reviewer: report, do not crash
+        print(f"reviewer raised {type(exc).__name__}: {exc}; the core would not publish this "
+              "report", file=sys.stderr)
+        return 1
     sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     return 0
 

@@ -32,3 +32,8 @@ def review(report: Report) -> ReportResult:
 @emitter
 def remember(report: Report) -> None:
     EMITTED.append(report.id)
+
+
+@reviewer(on_error="raise")
+def strict_review(report: Report) -> ReportResult:
+    raise ValueError("policy table missing")

@@ -196,3 +196,14 @@ def test_python_dash_m_runs_the_same_command() -> None:
                             text=True, check=True)
     assert "run" in result.stdout
     assert "validate" in result.stdout
+
+
+def test_review_reports_a_failing_reviewer_without_a_traceback(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A reviewer that raises is named with its error and the exit status is 1."""
+    path = tmp_path / "report.json"
+    path.write_text('{"id":"r1"}')
+    code, out, err = run(capsys, "review", "--reviewer", f"{ROLES}:strict_review", str(path))
+    assert (code, out) == (1, "")
+    assert "ValueError: policy table missing" in err
+    assert "Traceback" not in err
