@@ -212,20 +212,20 @@ class LocalPipeline:
     def run(self) -> None:
         """Run every scheduled step, moving a :class:`ManualClock` forward to each one."""
         while self._events:
-            self._run_next_batch(None)
+            self._run_next_batch()
 
     def advance(self, delta: timedelta) -> None:
         """Move time forward by ``delta``, running the steps that fall due on the way."""
         until = self.clock.now() + delta
         while self._events and self._events[0].due <= until:
-            self._run_next_batch(until)
+            self._run_next_batch()
         self._set_clock(until)
 
     def pending(self) -> int:
         """How many scheduled steps have not run yet."""
         return len(self._events)
 
-    def _run_next_batch(self, until: datetime | None) -> None:
+    def _run_next_batch(self) -> None:
         due = self._events[0].due
         self._set_clock(due)
         # Every step due at the same instant runs before their tasks are delivered, so that
