@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from deepalert.errors import ContentError, WireError
 from deepalert.models import (
@@ -114,44 +114,18 @@ def _build_typed_models() -> None:
     decode only the content into its struct, as the core's compileReport will.
     """
 
-    class _HostFinding(WireModel):
-        report_id: str = ""
-        author: str = ""
-        attribute: Attribute = Field(default_factory=Attribute)
-        type: str = ""
-        content: ContentHost = Field(default_factory=ContentHost)
+    def typed(content: type[WireModel]) -> _Typed:
+        finding = create_model(
+            f"_{content.__name__}Finding", __base__=WireModel,
+            report_id=(str, ""), author=(str, ""),
+            attribute=(Attribute, Field(default_factory=Attribute)), type=(str, ""),
+            content=(content, Field(default_factory=content)))
+        check = create_model(f"_{content.__name__}Check",
+                             __config__=ConfigDict(extra="ignore"), content=(content, ...))
+        return finding, check, content.content_type.value  # type: ignore[attr-defined]
 
-    class _UserFinding(WireModel):
-        report_id: str = ""
-        author: str = ""
-        attribute: Attribute = Field(default_factory=Attribute)
-        type: str = ""
-        content: ContentUser = Field(default_factory=ContentUser)
-
-    class _BinaryFinding(WireModel):
-        report_id: str = ""
-        author: str = ""
-        attribute: Attribute = Field(default_factory=Attribute)
-        type: str = ""
-        content: ContentBinary = Field(default_factory=ContentBinary)
-
-    class _HostCheck(BaseModel):
-        model_config = ConfigDict(extra="ignore")
-        content: ContentHost
-
-    class _UserCheck(BaseModel):
-        model_config = ConfigDict(extra="ignore")
-        content: ContentUser
-
-    class _BinaryCheck(BaseModel):
-        model_config = ConfigDict(extra="ignore")
-        content: ContentBinary
-
-    _typed_models.update({
-        ContentHost: (_HostFinding, _HostCheck, "host"),
-        ContentUser: (_UserFinding, _UserCheck, "user"),
-        ContentBinary: (_BinaryFinding, _BinaryCheck, "binary"),
-    })
+    _typed_models.update({model: typed(model) for model in (ContentHost, ContentUser,
+                                                             ContentBinary)})
 
 
 def _typed_for(content: object) -> _Typed | None:
