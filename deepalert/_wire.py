@@ -274,12 +274,18 @@ def restore_floats(text: str, tokens: Mapping[str, str]) -> str:
 
 def go_dumps(value: Any, *, sort_keys: bool = True) -> str:
     """Write a JSON value exactly as Go's ``json.Marshal`` writes an ``interface{}``."""
-    import json
-
     tokens: dict[str, str] = {}
     prepared = protect_floats(normalize_json_value(value, sort_keys=sort_keys), tokens,
                               sort_keys, all_floats=True)
-    text = json.dumps(prepared, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return write_prepared(prepared, tokens)
+
+
+def write_prepared(value: Any, tokens: Mapping[str, str]) -> str:
+    """Write a value prepared by :func:`protect_floats` (``all_floats``) with the standard
+    library, then Go's escapes, lone surrogates included."""
+    import json  # only the lenient and fallback paths need it
+
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return go_escape(restore_floats(text, tokens) if tokens else text, surrogates=True)
 
 

@@ -244,13 +244,10 @@ class WireModel(BaseModel):
             # A str holding a lone surrogate (bytes that were not UTF-8, decoded in Python
             # with surrogateescape) cannot be UTF-8 encoded; write it as Go writes an
             # invalid byte, through the standard library writer.
-            import json
-
             tokens.clear()
             value = self.model_dump(mode="json", context={_FLOAT_TOKENS: tokens,
                                                           _ALL_FLOATS: True})
-            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-            return _wire.go_escape(_wire.restore_floats(text, tokens), surrogates=True)
+            return _wire.write_prepared(value, tokens)
         if tokens:
             text = _wire.restore_floats(text, tokens)
         return _wire.go_escape(text)
