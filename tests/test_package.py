@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import deepalert
+from tests.imports import loaded_by
 
 
 def test_all_is_complete() -> None:
@@ -34,10 +32,4 @@ def test_every_error_derives_from_the_root() -> None:
 @pytest.mark.parametrize("module", ["deepalert"])
 def test_import_loads_no_aws_sdk_and_no_asyncio(module: str) -> None:
     """A cold start pays for no boto3, botocore or asyncio when importing the package."""
-    code = (f"import sys, {module}\n"
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-            "{'boto3', 'botocore', 'asyncio', 'click', 'pytest'})\n"
-            "print(','.join(bad))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
-    assert result.stdout.strip() == ""
+    assert loaded_by(module, {"boto3", "botocore", "asyncio", "click", "pytest"}) == []

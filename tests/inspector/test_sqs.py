@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +12,7 @@ from deepalert import Attribute, ContentHost, Finding
 from deepalert._lambda._sqs import BatchSender, OutMessage, region_from_queue_url
 from deepalert.inspector import inspector
 from deepalert.testing import MemorySink, sqs_sns_event
+from tests.imports import loaded_by
 from tests.inspector.conftest import make_task
 
 
@@ -91,12 +90,8 @@ def test_handler_talks_to_a_local_moto_server_through_aws_endpoint_url(
 
 def test_importing_the_inspector_loads_no_aws_sdk_or_asyncio() -> None:
     """import deepalert.inspector loads no boto3, botocore or asyncio (boto3 comes on send)."""
-    code = ("import sys, deepalert.inspector, deepalert.testing\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "{'boto3', 'botocore', 'asyncio', 'concurrent'}))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
-    assert result.stdout.strip() == "[]"
+    assert loaded_by("deepalert.inspector, deepalert.testing",
+                     {"boto3", "botocore", "asyncio", "concurrent"}) == []
 
 
 def messages(sizes: list[int]) -> list[OutMessage]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import deepalert.sources
+from tests.imports import loaded_by
 
 
 def test_all_is_sorted_and_resolves() -> None:
@@ -26,10 +24,4 @@ def test_source_error_is_the_package_error() -> None:
 
 def test_import_loads_no_aws_sdk_and_no_asyncio() -> None:
     """Importing the converters pays for no boto3, botocore or asyncio."""
-    code = ("import sys, deepalert.sources\n"
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-            "{'boto3', 'botocore', 'asyncio', 'yaml'})\n"
-            "print(','.join(bad))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
-    assert result.stdout.strip() == ""
+    assert loaded_by("deepalert.sources", {"boto3", "botocore", "asyncio", "yaml"}) == []
