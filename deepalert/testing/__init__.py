@@ -12,6 +12,12 @@ from deepalert.testing._events import (
     sqs_event,
     sqs_sns_event,
 )
+from deepalert.testing._http import (
+    CannedHttpServer,
+    CannedResponse,
+    FakeSecretStore,
+    RecordedRequest,
+)
 from deepalert.testing._inspect import DEFAULT_REPORT_ID, InspectionResult, run_inspector
 from deepalert.testing._reports import (
     make_alert,
@@ -25,10 +31,14 @@ from deepalert.testing._sink import MemorySink, SentMessage
 
 __all__ = [
     "DEFAULT_REPORT_ID",
+    "CannedHttpServer",
+    "CannedResponse",
     "EmitRun",
     "FakeLambdaContext",
+    "FakeSecretStore",
     "InspectionResult",
     "MemorySink",
+    "RecordedRequest",
     "ReviewRun",
     "SentMessage",
     "direct_event",
