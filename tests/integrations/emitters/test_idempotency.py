@@ -1,0 +1,101 @@
+"""Acting once per publication: the stores and run_once, DynamoDB under moto."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from deepalert.integrations import (
+    DynamoDBIdempotencyStore,
+    InProgressError,
+    MemoryIdempotencyStore,
+    publication_key,
+    run_once,
+)
+from deepalert.testing import make_report
+
+TABLE = "deepalert-idempotency"
+
+
+@pytest.fixture
+def dynamodb() -> Iterator[Any]:
+    boto3 = pytest.importorskip("boto3")
+    moto = pytest.importorskip("moto")
+    with moto.mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+                            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                            AttributeDefinitions=[{"AttributeName": "id",
+                                                   "AttributeType": "S"}])
+        yield client
+
+
+def test_publication_key_names_report_status_and_severity() -> None:
+    """The key is the emitter, the report ID, the status and the effective severity."""
+    report = make_report(id="r-1", status="published")
+    assert publication_key("slack", report) == "slack:r-1:published:unclassified"
+
+
+def test_run_once_runs_then_skips() -> None:
+    """The first call runs the action; the second, for the same key, does not."""
+    store = MemoryIdempotencyStore()
+    calls: list[int] = []
+    assert run_once(store, "k", lambda: calls.append(1) or "a") == (True, "a")
+    assert run_once(store, "k", lambda: calls.append(1)) == (False, None)
+    assert calls == [1]
+
+
+def test_a_failed_action_releases_the_claim() -> None:
+    """When the action raises, the next delivery may try again."""
+    store = MemoryIdempotencyStore()
+
+    def boom() -> None:
+        raise RuntimeError("down")
+
+    with pytest.raises(RuntimeError):
+        run_once(store, "k", boom)
+    assert run_once(store, "k", lambda: "ok") == (True, "ok")
+
+
+def test_a_claim_in_progress_makes_the_other_delivery_retry() -> None:
+    """A concurrent delivery of the same publication fails its record (retried later)."""
+    store = MemoryIdempotencyStore()
+    assert store.claim("k", lease_s=60) == "claimed"
+    with pytest.raises(InProgressError, match="another delivery"):
+        run_once(store, "k", lambda: None)
+
+
+def test_an_expired_lease_can_be_claimed_again() -> None:
+    """A claim whose holder died (lease over) is taken by the next delivery."""
+    now = [0.0]
+    store = MemoryIdempotencyStore(clock=lambda: now[0])
+    assert store.claim("k", lease_s=10) == "claimed"
+    now[0] = 11.0
+    assert store.claim("k", lease_s=10) == "claimed"
+
+
+def test_dynamodb_store_claims_once_across_instances(dynamodb: Any) -> None:
+    """Two Lambda instances sharing the table: the second sees the key done and skips."""
+    first = DynamoDBIdempotencyStore(TABLE, client=dynamodb)
+    second = DynamoDBIdempotencyStore(TABLE, client=dynamodb)
+    calls: list[str] = []
+    assert run_once(first, "slack:r:published:urgent", lambda: calls.append("a"))[0]
+    assert not run_once(second, "slack:r:published:urgent", lambda: calls.append("b"))[0]
+    assert calls == ["a"]
+    item = dynamodb.get_item(TableName=TABLE, Key={"id": {"S": "slack:r:published:urgent"}})
+    assert item["Item"]["state"]["S"] == "done"
+    assert int(item["Item"]["expires_at"]["N"]) > 0
+
+
+def test_dynamodb_store_busy_release_and_expired_lease(dynamodb: Any) -> None:
+    """A live claim is busy; a released or expired one can be claimed again."""
+    store = DynamoDBIdempotencyStore(TABLE, client=dynamodb)
+    assert store.claim("k", lease_s=60) == "claimed"
+    assert store.claim("k", lease_s=60) == "busy"
+    store.release("k")
+    assert store.claim("k", lease_s=-1) == "claimed"  # a lease already over
+    assert store.claim("k", lease_s=60) == "claimed"
+    store.complete("k")
+    assert store.claim("k", lease_s=60) == "done"
