@@ -79,7 +79,8 @@ def test_first_publication_opens_an_issue(server, sleeps, store) -> None:
     server.route(CREATE, created())
     assert not run_emitter(_emitter(server, sleeps, store), urgent_report(), via="sqs").failed
     query = server.requests[0].query["q"][0]
-    assert f"repo:{REPO}" in query and REPORT_ID in query
+    assert f"repo:{REPO}" in query
+    assert REPORT_ID in query
     assert server.requests[0].headers["authorization"] == f"Bearer {TOKEN}"
     payload = server.requests[1].json()
     assert payload["title"] == f"[URGENT] ssh-bruteforce (report {REPORT_ID})"
