@@ -26,7 +26,7 @@ __all__ = ["IDEMPOTENCY_TABLE_ENV", "EnvHandler", "build_emitter", "default_stor
 
 logger = logging.getLogger("deepalert.integrations")
 
-IDEMPOTENCY_TABLE_ENV = "IDEMPOTENCY_TABLE"
+IDEMPOTENCY_TABLE_ENV = "DEEPALERT_IDEMPOTENCY_TABLE"
 """The environment variable naming the DynamoDB idempotency table (optional)."""
 SECRET_ARN_ENV = "SECRET_ARN"
 """The environment variable naming the Secrets Manager secret (a JSON object) or SSM parameter
@@ -37,7 +37,8 @@ R = TypeVar("R")
 
 
 def default_store() -> IdempotencyStore:
-    """The DynamoDB table named by ``IDEMPOTENCY_TABLE``, else this process's memory store."""
+    """The DynamoDB table named by ``DEEPALERT_IDEMPOTENCY_TABLE``, else this process's memory
+    store."""
     table = os.environ.get(IDEMPOTENCY_TABLE_ENV, "").strip()
     return DynamoDBIdempotencyStore(table) if table else _process_store
 

@@ -21,7 +21,7 @@ Idempotency         every body carries a hidden marker, ``<!-- deepalert:report=
                     Before writing, the emitter looks for the issue (search, then the marker)
                     and lists its comments (exact, not search): a publication already
                     written is skipped. GitHub's search index lags a few seconds behind a
-                    new issue, so the store (memory, or ``IDEMPOTENCY_TABLE`` across
+                    new issue, so the store (memory, or ``DEEPALERT_IDEMPOTENCY_TABLE`` across
                     instances) also remembers each publication done; with the table, a
                     redelivery never opens a second issue.
 ==================  ==============================================================
@@ -31,7 +31,7 @@ Ready handler ``deepalert.integrations.github.handler``: ``SECRET_ARN`` (a JSON 
 ``https://api.github.com``; GitHub Enterprise Server: ``https://HOST/api/v3``),
 ``GITHUB_LABELS`` (comma-separated), ``MIN_SEVERITY`` (default ``unclassified``: the least
 severe report that opens an issue), ``CLOSE_ON_SAFE`` (``true``/``false``),
-``IDEMPOTENCY_TABLE``.
+``DEEPALERT_IDEMPOTENCY_TABLE``.
 """
 
 from __future__ import annotations
@@ -283,4 +283,4 @@ def _from_env() -> Emitter[Any, None]:
 handler = EnvHandler(_from_env, "deepalert.integrations.github.handler")
 """The Lambda handler: ``SECRET_ARN`` (``github_token``), ``GITHUB_REPO``,
 ``GITHUB_API_URL``, ``GITHUB_LABELS``, ``MIN_SEVERITY``, ``CLOSE_ON_SAFE``,
-``IDEMPOTENCY_TABLE``."""
+``DEEPALERT_IDEMPOTENCY_TABLE``."""

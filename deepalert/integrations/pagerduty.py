@@ -18,15 +18,16 @@ Errors              400: :class:`ServiceError` naming PagerDuty's errors; 401/40
 Idempotency         service side: ``dedup_key`` is ``deepalert:<report ID>``, so PagerDuty
                     folds every trigger for one report into one open alert, however often
                     it is delivered or retried. The store also skips a publication already
-                    sent (memory, or ``IDEMPOTENCY_TABLE``). After the alert is resolved, a
-                    new trigger for the report opens a new one (PagerDuty's rule).
+                    sent (memory, or ``DEEPALERT_IDEMPOTENCY_TABLE``). After the alert is
+                    resolved, a new trigger for the report opens a new one (PagerDuty's
+                    rule).
 ==================  ==============================================================
 
 Ready handler ``deepalert.integrations.pagerduty.handler``: ``SECRET_ARN`` (a JSON secret with
 ``pagerduty_routing_key``), ``TRIGGER_SEVERITY`` (default ``urgent``), ``RESOLVE_ON_SAFE``
 (``true``/``false``, default ``false``), ``PAGERDUTY_EVENTS_URL`` (default
 ``https://events.pagerduty.com``; ``https://events.eu.pagerduty.com`` for the EU service
-region), ``IDEMPOTENCY_TABLE``.
+region), ``DEEPALERT_IDEMPOTENCY_TABLE``.
 """
 
 from __future__ import annotations
@@ -215,4 +216,4 @@ def _from_env() -> Emitter[Any, None]:
 
 handler = EnvHandler(_from_env, "deepalert.integrations.pagerduty.handler")
 """The Lambda handler: ``SECRET_ARN`` (``pagerduty_routing_key``), ``TRIGGER_SEVERITY``,
-``RESOLVE_ON_SAFE``, ``PAGERDUTY_EVENTS_URL``, ``IDEMPOTENCY_TABLE``."""
+``RESOLVE_ON_SAFE``, ``PAGERDUTY_EVENTS_URL``, ``DEEPALERT_IDEMPOTENCY_TABLE``."""

@@ -20,7 +20,7 @@ Errors              ``UnprocessedFindings`` fail the record, naming each error c
                     ``AccessDeniedException``: :class:`AuthenticationError`; other client
                     errors: :class:`ServiceError` with the code
 Idempotency         by nature: the same status and note set twice leave the finding as it
-                    was. The store (memory, or ``IDEMPOTENCY_TABLE``) also skips a
+                    was. The store (memory, or ``DEEPALERT_IDEMPOTENCY_TABLE``) also skips a
                     publication already applied.
 ==================  ==============================================================
 
@@ -28,7 +28,8 @@ moto does not implement ``BatchUpdateFindings``; the tests use botocore's ``Stub
 checks every request against the service model.
 
 Ready handler ``deepalert.integrations.securityhub.handler``: ``WORKFLOW_URGENT``,
-``WORKFLOW_UNCLASSIFIED``, ``WORKFLOW_SAFE`` (a status, or ``none``), ``IDEMPOTENCY_TABLE``.
+``WORKFLOW_UNCLASSIFIED``, ``WORKFLOW_SAFE`` (a status, or ``none``),
+``DEEPALERT_IDEMPOTENCY_TABLE``.
 """
 
 from __future__ import annotations
@@ -219,4 +220,4 @@ def _workflow_from_env() -> dict[str, str | None]:
 handler = EnvHandler(lambda: securityhub_emitter(workflow=_workflow_from_env()),
                      "deepalert.integrations.securityhub.handler")
 """The Lambda handler: ``WORKFLOW_URGENT``, ``WORKFLOW_UNCLASSIFIED``, ``WORKFLOW_SAFE``,
-``IDEMPOTENCY_TABLE``."""
+``DEEPALERT_IDEMPOTENCY_TABLE``."""

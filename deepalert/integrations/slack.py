@@ -14,13 +14,14 @@ Errors              401/403 and ``invalid_auth``, ``not_authed``, ``token_revoke
                     record fails at once (the post may have landed; it is not sent twice in
                     one delivery); other errors: :class:`ServiceError`
 Idempotency         one post per report ID, status and severity per store: the process's
-                    memory by default, a DynamoDB table (``IDEMPOTENCY_TABLE``) across
+                    memory by default, a DynamoDB table (``DEEPALERT_IDEMPOTENCY_TABLE``) across
                     instances. Slack itself has no way to find an earlier post.
 ==================  ==============================================================
 
 Ready handler ``deepalert.integrations.slack.handler``, configured by environment variables:
 ``SECRET_ARN`` (a JSON secret with ``slack_webhook_url``, or ``slack_token`` with
-``SLACK_CHANNEL``), ``MIN_SEVERITY`` (default ``unclassified``) and ``IDEMPOTENCY_TABLE``.
+``SLACK_CHANNEL``), ``MIN_SEVERITY`` (default ``unclassified``) and
+``DEEPALERT_IDEMPOTENCY_TABLE``.
 
 Example::
 
@@ -180,8 +181,8 @@ def slack_emitter(*, webhook_url: Secret | str | None = None,
         channel: the channel for ``chat.postMessage``.
         min_severity: the least severe report posted (default ``unclassified``: not safe).
         statuses: the statuses posted (default published only).
-        store: where publications already posted are remembered (default: ``IDEMPOTENCY_TABLE``
-            if set, else this process's memory).
+        store: where publications already posted are remembered (default: the table named
+            by ``DEEPALERT_IDEMPOTENCY_TABLE`` if set, else this process's memory).
         api_url: Slack's Web API base URL.
         client: the HTTP client.
 
@@ -215,4 +216,4 @@ def _from_env() -> Emitter[Any, None]:
 
 handler = EnvHandler(_from_env, "deepalert.integrations.slack.handler")
 """The Lambda handler: ``SECRET_ARN`` names a JSON secret with ``slack_webhook_url`` (or
-``slack_token`` and ``SLACK_CHANNEL`` set); ``MIN_SEVERITY``; ``IDEMPOTENCY_TABLE``."""
+``slack_token`` and ``SLACK_CHANNEL`` set); ``MIN_SEVERITY``; ``DEEPALERT_IDEMPOTENCY_TABLE``."""

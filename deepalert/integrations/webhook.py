@@ -17,7 +17,7 @@ Errors              2xx is success. 401/403: :class:`AuthenticationError`; 429: 
                     per ``Retry-After`` while the deadline allows; 5xx, timeouts, other
                     statuses: the record fails at once (the receiver may have acted)
 Idempotency         one delivery per publication per store (memory, or
-                    ``IDEMPOTENCY_TABLE``); receivers get ``X-DeepAlert-Delivery`` to
+                    ``DEEPALERT_IDEMPOTENCY_TABLE``); receivers get ``X-DeepAlert-Delivery`` to
                     close the remaining gap (a crash after the POST)
 ==================  ==============================================================
 
@@ -30,7 +30,7 @@ Verifying on the receiving side (any language: HMAC-SHA256, hex, constant-time c
 
 Ready handler ``deepalert.integrations.webhook.handler``: ``SECRET_ARN`` (a JSON secret with
 ``webhook_url`` and ``webhook_secret``), ``MIN_SEVERITY`` (default: every severity),
-``IDEMPOTENCY_TABLE``.
+``DEEPALERT_IDEMPOTENCY_TABLE``.
 """
 
 from __future__ import annotations
@@ -238,4 +238,4 @@ def _from_env() -> Emitter[Any, None]:
 
 handler = EnvHandler(_from_env, "deepalert.integrations.webhook.handler")
 """The Lambda handler: ``SECRET_ARN`` (``webhook_url``, ``webhook_secret``), ``MIN_SEVERITY``,
-``IDEMPOTENCY_TABLE``."""
+``DEEPALERT_IDEMPOTENCY_TABLE``."""

@@ -99,3 +99,28 @@ def test_dynamodb_store_busy_release_and_expired_lease(dynamodb: Any) -> None:
     assert store.claim("k", lease_s=60) == "claimed"
     store.complete("k")
     assert store.claim("k", lease_s=60) == "done"
+
+
+def test_default_store_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without DEEPALERT_IDEMPOTENCY_TABLE the process memory; with it, that table."""
+    from deepalert.integrations._common import default_store
+
+    assert isinstance(default_store(), MemoryIdempotencyStore)
+    monkeypatch.setenv("DEEPALERT_IDEMPOTENCY_TABLE", TABLE)
+    chosen = default_store()
+    assert isinstance(chosen, DynamoDBIdempotencyStore)
+    assert chosen.table_name == TABLE
+
+
+def test_emitters_share_a_table_across_instances(dynamodb: Any) -> None:
+    """Two emitter instances (two Lambda containers) with one table post a publication once."""
+    from deepalert.integrations.slack import slack_emitter
+    from deepalert.testing import CannedHttpServer, CannedResponse, run_emitter
+
+    with CannedHttpServer({"POST /hook": CannedResponse(body="ok")}) as server:
+        for _ in range(2):
+            instance = slack_emitter(webhook_url=server.url + "/hook",
+                                     store=DynamoDBIdempotencyStore(TABLE, client=dynamodb))
+            assert not run_emitter(instance, make_report(status="published",
+                                                         severity="urgent", id="r-9")).failed
+        assert len(server.requests) == 1
