@@ -113,7 +113,7 @@ class MemoryIdempotencyStore:
 class DynamoDBIdempotencyStore:
     """Claims in a DynamoDB table shared by every Lambda instance.
 
-    The table has a string partition key ``id`` (change it with ``key_attribute``); turn on
+    The table has a string partition key ``pk`` (change it with ``key_attribute``); turn on
     TTL on the ``expires_at`` attribute so done keys go away after ``ttl`` seconds. The
     function needs ``dynamodb:PutItem``, ``GetItem``, ``UpdateItem`` and ``DeleteItem`` on
     it. boto3 is imported on first use.
@@ -127,7 +127,7 @@ class DynamoDBIdempotencyStore:
 
     table_name: str
     ttl: float = 7 * 86_400.0
-    key_attribute: str = "id"
+    key_attribute: str = "pk"
     client: Any = None
 
     def _client(self) -> Any:

@@ -26,8 +26,8 @@ def dynamodb() -> Iterator[Any]:
     with moto.mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         client.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-                            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                            AttributeDefinitions=[{"AttributeName": "id",
+                            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                            AttributeDefinitions=[{"AttributeName": "pk",
                                                    "AttributeType": "S"}])
         yield client
 
@@ -84,7 +84,7 @@ def test_dynamodb_store_claims_once_across_instances(dynamodb: Any) -> None:
     assert run_once(first, "slack:r:published:urgent", lambda: calls.append("a"))[0]
     assert not run_once(second, "slack:r:published:urgent", lambda: calls.append("b"))[0]
     assert calls == ["a"]
-    item = dynamodb.get_item(TableName=TABLE, Key={"id": {"S": "slack:r:published:urgent"}})
+    item = dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": "slack:r:published:urgent"}})
     assert item["Item"]["state"]["S"] == "done"
     assert int(item["Item"]["expires_at"]["N"]) > 0
 
