@@ -32,6 +32,9 @@ __all__ = [
     "InspectorEnvHandler",
     "Service",
     "api_key_value",
+    "aws_client",
+    "aws_error_code",
+    "aws_failure",
     "build_inspector",
     "epoch",
     "field",
@@ -40,6 +43,7 @@ __all__ = [
     "nonempty",
     "quota_key",
     "strings",
+    "when",
 ]
 
 SECRET_ARN_ENV = "SECRET_ARN"
@@ -235,3 +239,55 @@ def nonempty(values: Collection[str]) -> list[str] | None:
     """``values`` as a list without duplicates, or ``None`` when empty (fields omitted)."""
     seen = list(dict.fromkeys(v for v in values if v))
     return seen or None
+
+
+# --- AWS services ------------------------------------------------------------------------------
+
+_AUTH_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
+                         "UnrecognizedClientException", "InvalidClientTokenId",
+                         "ExpiredToken", "ExpiredTokenException"})
+_THROTTLE_CODES = frozenset({"Throttling", "ThrottlingException", "RequestLimitExceeded",
+                             "TooManyRequestsException"})
+
+
+def aws_error_code(exc: BaseException) -> str | None:
+    """The AWS error code of a botocore ``ClientError`` (``None`` for other errors)."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        return str(code) if code else None
+    return None
+
+
+def aws_failure(exc: Exception, service: str, action: str) -> Exception:
+    """A boto3 error as the lookup error that fails the record: access denied as
+    :class:`AuthenticationError`, throttling as :class:`RateLimitedError`, the rest as
+    :class:`ServiceError`; the message names the action and the code only."""
+    from deepalert.lookup import AuthenticationError, RateLimitedError, ServiceError
+
+    code = aws_error_code(exc) or type(exc).__name__
+    detail = f"{action} failed: {code}"
+    if code in _AUTH_CODES:
+        return AuthenticationError(f"{detail} (check the function's IAM policy)",
+                                   service=service)
+    if code in _THROTTLE_CODES:
+        return RateLimitedError(detail, service=service)
+    return ServiceError(detail, service=service)
+
+
+def aws_client(service: str, region: str | None, timeout: float) -> Any:
+    """A boto3 client with bounded timeouts and standard retries."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(connect_timeout=min(timeout, 5.0), read_timeout=timeout,
+                    retries={"mode": "standard", "max_attempts": 3})
+    return boto3.client(service, region_name=region, config=config)
+
+
+def when(value: Any) -> str:
+    """A boto3 datetime as RFC 3339 text in UTC (``""`` for none), for caching as JSON."""
+    if not isinstance(value, datetime):
+        return ""
+    moment: datetime = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
