@@ -9,9 +9,11 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
+
+if TYPE_CHECKING:  # http.server is imported when a server starts, not with deepalert.testing
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 __all__ = ["CannedHttpServer", "CannedResponse", "FakeSecretStore", "RecordedRequest"]
 
@@ -125,6 +127,8 @@ class CannedHttpServer:
     def start(self) -> ThreadingHTTPServer:
         """Start serving on a free port of 127.0.0.1 (done by ``with`` and :attr:`url`)."""
         if self._server is None:
+            from http.server import ThreadingHTTPServer
+
             server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
             server.daemon_threads = True
             thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True,
@@ -164,6 +168,8 @@ class CannedHttpServer:
 
 
 def _handler_for(owner: CannedHttpServer) -> type[BaseHTTPRequestHandler]:
+    from http.server import BaseHTTPRequestHandler
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, so connection reuse can be observed
 
