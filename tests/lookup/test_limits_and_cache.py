@@ -284,3 +284,47 @@ def test_env_defaults_stay_in_memory_without_tables():
     cache = cache_from_env()
     cache.put("k", 1, ttl=60)
     assert cache.get("k").value == 1
+
+
+class AtomicRequests:
+    """Each DynamoDB request atomic, as in DynamoDB (moto checks a condition and writes in
+    two steps); threads still interleave between a read and the conditional write."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+        self._lock = threading.Lock()
+
+    def get_item(self, **kw):
+        with self._lock:
+            return self._client.get_item(**kw)
+
+    def update_item(self, **kw):
+        with self._lock:
+            return self._client.update_item(**kw)
+
+
+@mock_aws
+def test_concurrent_instances_never_spend_more_than_the_shared_bucket_holds():
+    make_table()
+    client = AtomicRequests(boto3.client("dynamodb", region_name="us-east-1"))
+    clock = Clock()
+    granted: list[int] = []
+    start = threading.Barrier(10)
+
+    def instance() -> None:
+        bucket = DynamoDBTokenBucket("deepalert-lookup", 5, 3600, client=client, clock=clock,
+                                     attempts=50)
+        start.wait()
+        for _ in range(3):
+            try:
+                bucket.acquire("k")
+                granted.append(1)
+            except RateLimitedError:
+                pass
+
+    threads = [threading.Thread(target=instance) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(granted) == 5
