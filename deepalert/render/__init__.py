@@ -1,4 +1,4 @@
-"""Reports rendered for people: Markdown, Slack Block Kit, plain text.
+"""Reports rendered for people: Markdown, Slack Block Kit, plain text, Atlassian documents.
 
 One renderer for every emitter, so a report reads the same in a ticket, a page and a chat
 message, and alert text (which whoever triggers a detector controls) is escaped for each
@@ -9,11 +9,13 @@ target's markup and kept within its size limits::
     body = render_markdown(report)            # GitHub issue body, at most 65,536 characters
     message = render_slack(report)            # {"text": ..., "blocks": [...]}
     summary = render_text(report, max_chars=1024)
+    description = render_adf(report)          # Jira Cloud's Atlassian Document Format
 
 :func:`digest` gives the same content as plain data, for a format of your own; escape it with
 :func:`escape_markdown`, :func:`markdown_code` or :func:`escape_slack`.
 """
 
+from deepalert.render._adf import JIRA_TEXT_LIMIT, render_adf
 from deepalert.render._digest import (
     AlertLine,
     AttributeLine,
@@ -37,6 +39,7 @@ from deepalert.render._slack import SLACK_MAX_BLOCKS, render_slack
 
 __all__ = [
     "GITHUB_BODY_LIMIT",
+    "JIRA_TEXT_LIMIT",
     "SLACK_MAX_BLOCKS",
     "WORD_JOINER",
     "AlertLine",
@@ -51,6 +54,7 @@ __all__ = [
     "escape_slack",
     "markdown_code",
     "one_line",
+    "render_adf",
     "render_markdown",
     "render_slack",
     "render_text",

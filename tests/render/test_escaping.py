@@ -155,3 +155,21 @@ def test_slack_message_has_no_live_markup_from_alert_text(description: str) -> N
                 assert re.fullmatch(r"\*[A-Za-z ]+( \(\d+\))?\*", obj["text"])
     assert "<" not in message["text"]
     assert not re.search(r"@(?!\u2060)", message["text"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(any_text)
+def test_adf_carries_alert_text_only_in_plain_text_nodes(description: str) -> None:
+    """In ADF, alert text is only ever in text nodes, with no link or mention marks."""
+    from deepalert.render import render_adf
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            assert node["type"] in {"doc", "paragraph", "heading", "bulletList", "listItem",
+                                    "text"}
+            for mark in node.get("marks", []):
+                assert mark == {"type": "strong"}
+            for child in node.get("content", []):
+                walk(child)
+
+    walk(render_adf(full_report(description=description, reason=description)))

@@ -173,3 +173,40 @@ def test_slack_rejects_an_impossible_block_budget(report: Report) -> None:
     """A block budget outside 3..50 is a clear error."""
     with pytest.raises(ValueError, match="max_blocks must be between 4 and 50"):
         render_slack(report, max_blocks=51)
+
+
+def _adf_nodes(node: object) -> list[dict[str, object]]:
+    found: list[dict[str, object]] = []
+    if isinstance(node, dict):
+        found.append(node)
+        for child in node.get("content", []):
+            found.extend(_adf_nodes(child))
+    return found
+
+
+def test_adf_document_shape(report: Report) -> None:
+    """The ADF document has the title, facts, and a heading and list per part."""
+    from deepalert.render import render_adf
+
+    doc = render_adf(report)
+    assert (doc["type"], doc["version"]) == ("doc", 1)
+    nodes = _adf_nodes(doc)
+    headings = ["".join(str(c["text"]) for c in n["content"]) for n in nodes
+                if n["type"] == "heading"]
+    assert headings[0] == report_title(report)
+    assert headings[1:] == ["Alerts (2)", "Attributes (4)", "Investigation links", "Hosts (1)",
+                            "Users (1)", "Binaries (1)"]
+    texts = [n["text"] for n in nodes if n["type"] == "text"]
+    assert all(texts)  # ADF refuses empty text nodes
+    assert "198.51.100.7 has malware  " in texts
+
+
+@pytest.mark.parametrize("limit", [2_000, 10_000, 30_767])
+def test_adf_fits_the_limit(limit: int) -> None:
+    """A huge report's ADF text stays within the limit and says what was left out."""
+    from deepalert.render import render_adf
+
+    doc = render_adf(_huge_report(), max_chars=limit)
+    text = "".join(str(n.get("text", "")) for n in _adf_nodes(doc))
+    assert len(text) <= limit
+    assert "more entries left out" in text
