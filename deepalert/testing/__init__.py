@@ -29,10 +29,12 @@ from deepalert.testing._reports import (
 from deepalert.testing._roles import EmitRun, ReviewRun, run_emitter, run_reviewer
 from deepalert.testing._sink import MemorySink, SentMessage
 
-__all__ = [
-    "DEFAULT_REPORT_ID",
+# Plain sorted() order, which tests/inspector/test_testing_helpers.py holds (RUF022's order
+# would put DEFAULT_REPORT_ID first).
+__all__ = [  # noqa: RUF022
     "CannedHttpServer",
     "CannedResponse",
+    "DEFAULT_REPORT_ID",
     "EmitRun",
     "FakeLambdaContext",
     "FakeSecretStore",
