@@ -216,7 +216,8 @@ class HttpClient:
 
     def url(self, path: str, params: Mapping[str, str] | None = None) -> str:
         """The full URL for ``path`` (absolute URLs are kept) with ``params`` as the query."""
-        url = path if "://" in path else f"{self.base_url}/{path.lstrip('/')}"
+        absolute = path.lower().startswith(("http://", "https://"))
+        url = path if absolute else f"{self.base_url}/{path.lstrip('/')}"
         if params:
             url += ("&" if "?" in url else "?") + urlencode(params)
         return url

@@ -208,3 +208,10 @@ def test_bad_options_are_refused():
         RetryPolicy(attempts=0)
     with pytest.raises(ValueError, match="timeout"):
         HttpClient("svc", timeout=0)
+
+
+def test_a_path_holding_a_url_stays_under_the_base_url():
+    client = HttpClient("svc", base_url="https://api.example.com/v1/")
+    assert client.url("/indicators/url/http://x.example/a/general") == (
+        "https://api.example.com/v1/indicators/url/http://x.example/a/general")
+    assert client.url("https://other.example/x") == "https://other.example/x"

@@ -10,7 +10,8 @@ import deepalert.lookup
 from deepalert.errors import DeepAlertError
 from tests.imports import loaded_by
 
-INSPECTOR_MODULES = ["virustotal", "abuseipdb", "shodan", "greynoise", "aws_ec2", "aws_iam"]
+INSPECTOR_MODULES = ["virustotal", "abuseipdb", "shodan", "greynoise", "aws_ec2", "aws_iam",
+                     "otx"]
 
 
 def test_all_is_complete() -> None:
