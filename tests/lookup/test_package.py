@@ -11,7 +11,7 @@ from deepalert.errors import DeepAlertError
 from tests.imports import loaded_by
 
 INSPECTOR_MODULES = ["virustotal", "abuseipdb", "shodan", "greynoise", "aws_ec2", "aws_iam",
-                     "otx"]
+                     "otx", "urlhaus", "malwarebazaar", "threatfox"]
 
 
 def test_all_is_complete() -> None:
