@@ -23,7 +23,7 @@ from deepalert.lookup import (
     RetryPolicy,
     ServiceError,
 )
-from deepalert.testing import CannedResponse, run_inspector
+from deepalert.testing import CannedResponse, FakeLambdaContext, run_inspector
 
 from .conftest import API_KEYS
 
@@ -215,3 +215,12 @@ def test_the_ready_handler_reads_its_settings_at_the_first_event(api, secrets, m
     assert virustotal.handler.inspector.types == frozenset(
         {"ipaddr", "domain", "url", "filehashvalue"})
     virustotal.handler.reset()
+
+
+def test_the_lookup_timeout_is_cut_to_the_lambda_deadline(api, secrets, retry):
+    vt = virustotal.virustotal_inspector(base_url=api.url, rate=None, timeout=30, retry=retry)
+    api.route(f"GET /ip_addresses/{IP}", CannedResponse(json=IP_REPORT, delay=3.0))
+    with pytest.raises(LookupTimeoutError):
+        # 1.2 s left, 0.5 s kept back: the request gets 0.7 s, not the 30 s configured.
+        run_inspector(vt, Attribute(type="ipaddr", value=IP),
+                      context=FakeLambdaContext(timeout_ms=1200))
