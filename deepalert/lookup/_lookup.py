@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deepalert.lookup._cache import Cache, CacheEntry, DynamoDBCache, MemoryCache, TieredCache
+from deepalert.lookup._errors import LookupFailedError
 from deepalert.lookup._ratelimit import DynamoDBTokenBucket, RateLimiter, TokenBucket
 
 __all__ = [
@@ -51,7 +52,10 @@ class Lookup:
     raises :class:`~deepalert.lookup.RateLimitedError`, which fails the record), calls
     ``fetch`` and caches what it returns: a found answer for ``ttl`` seconds, ``None``
     ("nothing found") for ``not_found_ttl``. An exception from ``fetch`` is never cached.
-    Concurrent misses for the same indicator in one process make one call.
+    Concurrent misses for the same indicator in one process make one call. A cache that
+    fails (a DynamoDB table refusing a read or write) is logged as a warning on the
+    ``deepalert.lookup`` logger and skipped: the answer still counts, the quota already
+    spent is not wasted by failing the record.
 
     Example:
         >>> from deepalert.lookup import Lookup
@@ -119,15 +123,30 @@ class Lookup:
             with self._stats_lock:
                 self.stats.fetches += 1
                 self.stats.not_found += value is None
-            self.cache.put(key, value, self.ttl if value is not None else self.not_found_ttl)
+            try:
+                self.cache.put(key, value,
+                               self.ttl if value is not None else self.not_found_ttl)
+            except LookupFailedError as exc:
+                _cache_failed("write", exc)
             return value
 
     def _cached(self, key: str) -> CacheEntry | None:
-        entry = self.cache.get(key)
+        try:
+            entry = self.cache.get(key)
+        except LookupFailedError as exc:
+            _cache_failed("read", exc)
+            return None
         if entry is not None:
             with self._stats_lock:
                 self.stats.hits += 1
         return entry
+
+
+def _cache_failed(action: str, exc: LookupFailedError) -> None:
+    import logging
+
+    logging.getLogger("deepalert.lookup").warning(
+        "cache %s failed, going on without the cache: %s", action, exc)
 
 
 class _EnvCache:

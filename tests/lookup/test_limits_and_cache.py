@@ -328,3 +328,16 @@ def test_concurrent_instances_never_spend_more_than_the_shared_bucket_holds():
     for t in threads:
         t.join()
     assert len(granted) == 5
+
+
+@mock_aws
+def test_a_failing_shared_cache_is_skipped_with_a_warning(caplog):
+    lookup = Lookup("svc", cache=DynamoDBCache(
+        "missing-table", client=boto3.client("dynamodb", region_name="us-east-1")))
+    calls = []
+    for _ in range(2):
+        assert lookup.get("ip", "a", lambda: calls.append(1) or {"x": 1}) == {"x": 1}
+    assert len(calls) == 2  # no cache, but every answer still counts
+    assert "cache read failed" in caplog.text
+    assert "cache write failed" in caplog.text
+    assert "missing-table" in caplog.text
