@@ -8,7 +8,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from deepalert._lambda import remaining_ms
 from deepalert.emitter import Emitter, emitter
@@ -21,7 +21,7 @@ from deepalert.integrations._idempotency import (
 from deepalert.lookup import LookupFailedError, Secret
 from deepalert.models import Report, ReportStatus, Severity
 
-__all__ = ["IDEMPOTENCY_TABLE_ENV", "EnvHandler", "build_emitter", "default_store",
+__all__ = ["IDEMPOTENCY_TABLE_ENV", "EnvHandler", "SecretLike", "build_emitter", "default_store",
            "env_bool", "env_required", "env_secret", "fingerprint", "left_ms", "redact"]
 
 logger = logging.getLogger("deepalert.integrations")
@@ -33,6 +33,15 @@ SECRET_ARN_ENV = "SECRET_ARN"
 that holds an emitter's keys, as the Go plugins had it."""
 
 _process_store = MemoryIdempotencyStore()
+
+
+class SecretLike(Protocol):
+    """Anything with ``get() -> str``: a :class:`Secret`, or an object that mints a
+    short-lived credential (a GitHub App installation token) on each call."""
+
+    def get(self) -> str:
+        """The current value."""
+        ...
 R = TypeVar("R")
 
 

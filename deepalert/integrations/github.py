@@ -7,8 +7,9 @@ Requests            ``GET /search/issues`` (the report's issue, by its ID in the
                     :func:`deepalert.render.render_markdown` within 65,536 characters,
                     ``labels``), ``GET``/``POST .../issues/{number}/comments``,
                     ``PATCH .../issues/{number}`` (``state: closed``)
-Secret              a token with ``issues: write`` on the repository (fine-grained PAT or
-                    GitHub App installation token); never logged
+Secret              a token with ``issues: write`` on the repository (a fine-grained PAT;
+                    GitHub App installation tokens expire hourly, so pass an object whose
+                    ``get()`` mints one); never logged
 Errors              401, 403 (including GitHub's primary rate limit, which answers 403):
                     :class:`AuthenticationError`; 404 (no such repository, or the token
                     cannot see it), 410 (issues disabled), 422 (validation failed, such as a
@@ -46,6 +47,7 @@ from deepalert.emitter import Emitter
 from deepalert.errors import ConfigurationError
 from deepalert.integrations._common import (
     EnvHandler,
+    SecretLike,
     build_emitter,
     default_store,
     env_bool,
@@ -59,7 +61,6 @@ from deepalert.lookup import (
     HttpResponse,
     MalformedResponseError,
     RetryPolicy,
-    Secret,
     ServiceError,
 )
 from deepalert.lookup._once import send_once
@@ -90,13 +91,14 @@ class GitHubIssues:
 
     Args:
         repo: ``owner/name``.
-        token: a token allowed to write issues (a :class:`Secret` or text).
+        token: a token allowed to write issues: a :class:`Secret`, text, or any object
+            whose ``get()`` returns a current token.
         labels: labels put on new issues.
         api_url: the REST API base URL (GitHub Enterprise Server: ``https://HOST/api/v3``).
         client: the HTTP client.
     """
 
-    def __init__(self, repo: str, token: Secret | str, *, labels: Sequence[str] = (),
+    def __init__(self, repo: str, token: SecretLike | str, *, labels: Sequence[str] = (),
                  api_url: str = API_URL, client: HttpClient | None = None) -> None:
         if not _REPO.match(repo):
             raise ConfigurationError(f"GitHub repository must be owner/name, got {repo!r}")
@@ -110,7 +112,7 @@ class GitHubIssues:
         return f"GitHubIssues({self.repo!r})"
 
     def _headers(self) -> dict[str, str]:
-        token = self._token.get() if isinstance(self._token, Secret) else self._token
+        token = self._token if isinstance(self._token, str) else self._token.get()
         return {"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": "2022-11-28"}
 
@@ -230,7 +232,7 @@ def _number(answer: Any, response: HttpResponse | None) -> int:
     return number
 
 
-def github_emitter(repo: str, token: Secret | str, *, labels: Sequence[str] = (),
+def github_emitter(repo: str, token: SecretLike | str, *, labels: Sequence[str] = (),
                    min_severity: Severity | str = Severity.UNCLASSIFIED,
                    statuses: Sequence[ReportStatus | str] = (ReportStatus.PUBLISHED,),
                    close_on_safe: bool = False, store: IdempotencyStore | None = None,

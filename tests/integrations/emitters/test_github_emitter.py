@@ -271,3 +271,24 @@ def test_env_handler_needs_the_repository(monkeypatch) -> None:
             handler.emitter  # noqa: B018 - building it reads the environment
     finally:
         handler.reset()
+
+
+def test_a_token_source_is_asked_for_each_request(server, sleeps, store) -> None:
+    """Any object with get() serves as the token (a GitHub App minting installation
+    tokens); it is asked afresh for each request, so an expired token is never reused."""
+    class Minter:
+        def __init__(self) -> None:
+            self.minted = 0
+
+        def get(self) -> str:
+            self.minted += 1
+            return f"ghs_installation{self.minted}"
+
+    minter = Minter()
+    server.route(SEARCH, search())
+    server.route(CREATE, created())
+    emitter = github_emitter(REPO, minter, store=store, api_url=server.url,
+                             client=fast_client("github", server.url, sleeps))
+    assert not run_emitter(emitter, urgent_report()).failed
+    assert [r.headers["authorization"] for r in server.requests] == [
+        "Bearer ghs_installation1", "Bearer ghs_installation2"]
