@@ -8,8 +8,9 @@ Request             ``securityhub:BatchUpdateFindings`` in the finding's region 
                     ``UpdatedBy``: ``deepalert``)
 Which findings      every alert whose ``body`` is an ASFF finding with ``Id`` and
                     ``ProductArn``, as :mod:`deepalert.sources.asff` keeps it (GuardDuty
-                    findings read through Security Hub included). A report with none is
-                    left alone (logged at debug).
+                    findings read through Security Hub included); with ``guardduty=True``
+                    also GuardDuty findings read from GuardDuty itself (their ARN is their
+                    Security Hub ``Id``). A report with none is left alone.
 Status              ``urgent`` → ``NOTIFIED``, ``unclassified`` → ``NOTIFIED``, ``safe`` →
                     ``RESOLVED`` (``workflow=`` changes it; ``None`` for a severity leaves
                     its findings untouched)
@@ -28,21 +29,22 @@ moto does not implement ``BatchUpdateFindings``; the tests use botocore's ``Stub
 checks every request against the service model.
 
 Ready handler ``deepalert.integrations.securityhub.handler``: ``WORKFLOW_URGENT``,
-``WORKFLOW_UNCLASSIFIED``, ``WORKFLOW_SAFE`` (a status, or ``none``),
-``DEEPALERT_IDEMPOTENCY_TABLE``.
+``WORKFLOW_UNCLASSIFIED``, ``WORKFLOW_SAFE`` (a status, or ``none``), ``INCLUDE_GUARDDUTY``
+(``true``/``false``), ``DEEPALERT_IDEMPOTENCY_TABLE``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from deepalert.emitter import Emitter
 from deepalert.errors import ConfigurationError
-from deepalert.integrations._common import EnvHandler, build_emitter, default_store
+from deepalert.integrations._common import EnvHandler, build_emitter, default_store, env_bool
 from deepalert.integrations._idempotency import IdempotencyStore, publication_key, run_once
 from deepalert.lookup import AuthenticationError, RateLimitedError, ServiceError
 from deepalert.models import Report
@@ -64,8 +66,32 @@ ClientFactory = Callable[[str], Any]
 """``region -> boto3 securityhub client``."""
 
 
-def finding_identifiers(report: Report) -> list[dict[str, str]]:
-    """``{"Id", "ProductArn"}`` of each ASFF finding the report's alerts came from, once each."""
+_GUARDDUTY_ARN = re.compile(r"^arn:(aws[a-z-]*):guardduty:([a-z0-9-]+):\d{12}:"
+                            r"detector/[^/]+/finding/[^/]+$")
+
+
+def _guardduty_identifier(body: dict[str, Any]) -> dict[str, str] | None:
+    """The Security Hub identifier of a GuardDuty finding (a bare finding or its EventBridge
+    event): Security Hub imports it with the finding's ARN as ``Id``."""
+    detail = next((v for k, v in body.items() if k.lower() == "detail"), None)
+    for candidate in (body, detail):
+        if not isinstance(candidate, dict):
+            continue
+        arn = next((v for k, v in candidate.items() if k.lower() == "arn"), None)
+        match = _GUARDDUTY_ARN.match(arn) if isinstance(arn, str) else None
+        if match:
+            partition, region = match.groups()
+            return {"Id": str(arn), "ProductArn": f"arn:{partition}:securityhub:{region}::"
+                                                  "product/aws/guardduty"}
+    return None
+
+
+def finding_identifiers(report: Report, *, guardduty: bool = False) -> list[dict[str, str]]:
+    """``{"Id", "ProductArn"}`` of each ASFF finding the report's alerts came from, once each.
+
+    With ``guardduty``, GuardDuty findings read directly (not through Security Hub) count
+    too, by the identifier Security Hub gives them when it imports GuardDuty's findings.
+    """
     found: dict[tuple[str, str], dict[str, str]] = {}
     for alert in report.alerts or ():
         body = alert.body
@@ -75,6 +101,10 @@ def finding_identifiers(report: Report) -> list[dict[str, str]]:
         if (isinstance(identifier, str) and identifier and isinstance(product, str)
                 and product.startswith("arn:") and ":product/" in product):
             found.setdefault((identifier, product), {"Id": identifier, "ProductArn": product})
+        elif guardduty:
+            origin = _guardduty_identifier(body)
+            if origin is not None:
+                found.setdefault((origin["Id"], origin["ProductArn"]), origin)
     return list(found.values())
 
 
@@ -100,12 +130,14 @@ class SecurityHubUpdater:
     """
 
     def __init__(self, workflow: Mapping[str, str | None] = DEFAULT_WORKFLOW, *,
-                 client_factory: ClientFactory | None = None) -> None:
+                 guardduty: bool = False, client_factory: ClientFactory | None = None
+                 ) -> None:
         bad = sorted(str(v) for v in workflow.values() if v is not None and v not in _STATUSES)
         if bad:
             raise ConfigurationError(f"Security Hub workflow statuses must be some of "
                                      f"{sorted(_STATUSES)}, got {bad}")
         self.workflow = dict(workflow)
+        self.guardduty = guardduty
         self._factory = client_factory or _boto3_client
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -134,7 +166,7 @@ class SecurityHubUpdater:
             LookupFailedError: Security Hub refused the call or some findings (see the table).
         """
         status = self.workflow.get(effective_severity(report))
-        identifiers = finding_identifiers(report)
+        identifiers = finding_identifiers(report, guardduty=self.guardduty)
         if status is None or not identifiers:
             logger.debug("report %s: no Security Hub finding to update (status %s)",
                          report.id, status)
@@ -184,20 +216,22 @@ class SecurityHubUpdater:
 
 
 def securityhub_emitter(*, workflow: Mapping[str, str | None] = DEFAULT_WORKFLOW,
-                        store: IdempotencyStore | None = None,
+                        guardduty: bool = False, store: IdempotencyStore | None = None,
                         client_factory: ClientFactory | None = None) -> Emitter[Any, None]:
     """A ready emitter that writes each published verdict back to the Security Hub findings
-    the report's alerts came from.
+    the report's alerts came from. With ``guardduty``, also to the Security Hub copies of
+    GuardDuty findings read straight from GuardDuty (turn it on only where Security Hub
+    imports GuardDuty's findings: a finding it does not hold fails the record).
 
     Example::
 
         write_back = securityhub_emitter(workflow={"safe": "RESOLVED", "urgent": "NOTIFIED",
                                                    "unclassified": None})
     """
-    updater = SecurityHubUpdater(workflow, client_factory=client_factory)
+    updater = SecurityHubUpdater(workflow, guardduty=guardduty, client_factory=client_factory)
 
     def act(report: Report, context: object) -> None:
-        if not finding_identifiers(report):
+        if not finding_identifiers(report, guardduty=guardduty):
             return
         key = publication_key("securityhub", report)
         chosen = store if store is not None else default_store()
@@ -217,7 +251,8 @@ def _workflow_from_env() -> dict[str, str | None]:
     return workflow
 
 
-handler = EnvHandler(lambda: securityhub_emitter(workflow=_workflow_from_env()),
+handler = EnvHandler(lambda: securityhub_emitter(workflow=_workflow_from_env(),
+                                                 guardduty=env_bool("INCLUDE_GUARDDUTY")),
                      "deepalert.integrations.securityhub.handler")
 """The Lambda handler: ``WORKFLOW_URGENT``, ``WORKFLOW_UNCLASSIFIED``, ``WORKFLOW_SAFE``,
-``DEEPALERT_IDEMPOTENCY_TABLE``."""
+``INCLUDE_GUARDDUTY``, ``DEEPALERT_IDEMPOTENCY_TABLE``."""

@@ -197,3 +197,41 @@ def test_env_handler_reads_the_workflow(monkeypatch) -> None:
         assert built == {"urgent": None, "unclassified": "NOTIFIED", "safe": "SUPPRESSED"}
     finally:
         handler.reset()
+
+
+GUARDDUTY_EVENT = json.loads((SAMPLE.parent / "aws-samples-guardduty_ec2_event.json")
+                             .read_text(encoding="utf-8"))
+GUARDDUTY_ID = {"Id": GUARDDUTY_EVENT["arn"],
+                "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/guardduty"}
+
+
+def test_guardduty_findings_count_only_when_asked() -> None:
+    """A finding read from GuardDuty is identified by its ARN under the GuardDuty product,
+    and only with guardduty=True."""
+    from deepalert.sources import guardduty
+
+    report = make_report(*guardduty.to_alerts(GUARDDUTY_EVENT), status="published",
+                         severity="safe", id=REPORT_ID)
+    assert finding_identifiers(report) == []
+    assert finding_identifiers(report, guardduty=True) == [GUARDDUTY_ID]
+    envelope = {"detail-type": "GuardDuty Finding", "detail": GUARDDUTY_EVENT}
+    wrapped = make_report(make_alert(body=envelope), status="published", severity="safe")
+    assert finding_identifiers(wrapped, guardduty=True) == [GUARDDUTY_ID]
+
+
+def test_guardduty_finding_is_resolved_in_its_region(store) -> None:
+    """The update goes to the finding's region with the GuardDuty product ARN."""
+    from deepalert.sources import guardduty
+
+    client = boto3.client("securityhub", region_name="us-east-1")
+    with stub.Stubber(client) as stubber:
+        stubber.add_response("batch_update_findings", processed(GUARDDUTY_ID), {
+            "FindingIdentifiers": [GUARDDUTY_ID], "Workflow": {"Status": "RESOLVED"},
+            "Note": {"Text": f"DeepAlert: safe. ok (DeepAlert report {REPORT_ID})",
+                     "UpdatedBy": "deepalert"}})
+        emitter = _emitter(client, store, guardduty=True)
+        report = make_report(*guardduty.to_alerts(GUARDDUTY_EVENT), status="published",
+                             severity="safe", reason="ok", id=REPORT_ID)
+        assert not run_emitter(emitter, report).failed
+        stubber.assert_no_pending_responses()
+    assert emitter.regions == ["us-east-1"]
