@@ -182,3 +182,12 @@ def test_bad_options() -> None:
         opsgenie_emitter(KEY, priority_map={"urgent": "critical"})
     with pytest.raises(ConfigurationError, match="min_severity"):
         opsgenie_emitter(KEY, min_severity="high")
+
+
+def test_404_names_opsgenies_message(server, sleeps, store) -> None:
+    """404 (an API path or instance that does not exist) fails the record with the message."""
+    server.route(CREATE, CannedResponse(status=404, json={
+        "message": "Could not find resource", "took": 0.0, "requestId": "r"}))
+    error = _fail(_emitter(server, sleeps, store))
+    assert isinstance(error, ServiceError)
+    assert "Could not find resource" in str(error)

@@ -220,3 +220,11 @@ def test_bad_options_are_configuration_errors() -> None:
         pagerduty_emitter(KEY, trigger_severity="high")
     with pytest.raises(ConfigurationError, match="PagerDuty severities"):
         pagerduty_emitter(KEY, severity_map={"urgent": "sev1"})
+
+
+def test_404_fails_as_a_service_error(server, sleeps, store) -> None:
+    """A 404 (a wrong Events API URL, such as a region mix-up) fails the record."""
+    server.route(ROUTE, CannedResponse(status=404, body="Not Found"))
+    error = _fail(_emitter(server, sleeps, store))
+    assert isinstance(error, ServiceError)
+    assert "404" in str(error)

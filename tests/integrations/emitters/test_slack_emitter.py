@@ -250,3 +250,13 @@ def test_one_of_webhook_and_token_is_required() -> None:
         slack_emitter()
     with pytest.raises(ConfigurationError, match="channel"):
         slack_emitter(token="t")
+
+
+def test_post_message_http_401_and_5xx(server, sleeps, store) -> None:
+    """An HTTP 401 is an authentication error; a 503 fails at once (the post may exist)."""
+    server.route("POST /chat.postMessage", CannedResponse(status=401))
+    assert isinstance(_fail(_post_message(server, sleeps, store)), AuthenticationError)
+    server.route("POST /chat.postMessage", CannedResponse(status=503))
+    error = _fail(_post_message(server, sleeps, MemoryIdempotencyStore()))
+    assert isinstance(error, ServiceError)
+    assert TOKEN not in str(error)
