@@ -19,6 +19,8 @@ New attributes      the public IP (``ipaddr``, key ``public_ip``) and public DNS
                     (``domain``, key ``public_dns``), with context ``local`` by default
                     (``new_attribute_context=``): third-party inspectors leave them alone
                     unless told otherwise
+Several matches     VPCs may reuse a private range: each interface with the address (up to
+                    5) gives its own ContentHost and new attributes
 Nothing found       no interface has the address (another account, or gone): no finding
 Quota               EC2 API throttling; ``RequestLimitExceeded`` after boto3's standard
                     retries fails the record
@@ -44,11 +46,12 @@ from deepalert.integrations._inspectors import (
     nonempty,
 )
 from deepalert.lookup import Cache
-from deepalert.models import Attribute, AttrType, ContentHost, EntityURL, TaskResult
+from deepalert.models import Attribute, AttrType, Content, ContentHost, EntityURL, TaskResult
 
 __all__ = ["SERVICE", "ec2_inspector", "handler"]
 
 SERVICE = Service("aws-ec2", (AttrType.IPADDR,), quota=None)
+_MAX_INTERFACES = 5
 
 
 def ec2_inspector(*, types: Iterable[str] | None = None, author: str | None = None,
@@ -95,7 +98,14 @@ def ec2_inspector(*, types: Iterable[str] | None = None, author: str | None = No
         found = lookup.get("ip", ip, lambda: _fetch(ec2(), ip))
         if found is None:
             return None
-        return _result(found, ip, context, _region_of(ec2(), region))
+        where = _region_of(ec2(), region)
+        contents: list[Content] = []
+        new: list[Attribute] = []
+        for interface in found:
+            host, attributes = _result(interface, ip, context, where)
+            contents.append(host)
+            new.extend(attributes)
+        return TaskResult(contents=contents, new_attributes=new)
 
     return build_inspector(SERVICE, inspect, author=author, types=types, guard=False,
                            options=options)
@@ -105,7 +115,7 @@ handler = InspectorEnvHandler(ec2_inspector, "deepalert.integrations.aws_ec2.han
 """The ready Lambda handler: ``Handler: deepalert.integrations.aws_ec2.handler``."""
 
 
-def _fetch(ec2: Any, ip: str) -> dict[str, Any] | None:
+def _fetch(ec2: Any, ip: str) -> list[dict[str, Any]] | None:
     try:
         interfaces = ec2.describe_network_interfaces(Filters=[
             {"Name": "addresses.private-ip-address", "Values": [ip]}])["NetworkInterfaces"]
@@ -113,7 +123,10 @@ def _fetch(ec2: Any, ip: str) -> dict[str, Any] | None:
         raise aws_failure(exc, SERVICE.name, "DescribeNetworkInterfaces") from None
     if not interfaces:
         return None
-    eni = interfaces[0]
+    return [_interface(ec2, eni) for eni in interfaces[:_MAX_INTERFACES]]
+
+
+def _interface(ec2: Any, eni: dict[str, Any]) -> dict[str, Any]:
     association = eni.get("Association") or {}
     found: dict[str, Any] = {
         "interface": eni.get("NetworkInterfaceId", ""),
@@ -158,7 +171,8 @@ def _region_of(ec2: Any, region: str | None) -> str:
     return region or str(getattr(meta, "region_name", "") or "")
 
 
-def _result(found: dict[str, Any], ip: str, context: list[str], region: str) -> TaskResult:
+def _result(found: dict[str, Any], ip: str, context: list[str], region: str
+            ) -> tuple[ContentHost, list[Attribute]]:
     tags: dict[str, str] = found.get("tags", {})
     where = f"in {found['vpc']}/{found['subnet']}"
     if found["instance"]:
@@ -190,4 +204,4 @@ def _result(found: dict[str, Any], ip: str, context: list[str], region: str) -> 
     if found.get("public_dns"):
         new.append(Attribute(type=AttrType.DOMAIN, key="public_dns",
                              value=found["public_dns"], context=list(context)))
-    return TaskResult(contents=[host], new_attributes=new)
+    return host, new

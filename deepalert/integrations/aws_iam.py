@@ -20,7 +20,8 @@ New attributes      one ``json`` attribute (key ``aws_iam_user`` or ``aws_iam_ro
                     context ``local``): ARN, ID, creation time, groups, attached and inline
                     policies, MFA devices (``mfa``: true/false), access keys (ID shown as
                     its last 4 characters, status, creation), tags
-Nothing found       ``NoSuchEntity``: no finding
+Nothing found       ``NoSuchEntity``, or ``ValidationError`` for a name IAM cannot hold
+                    (``DOMAIN\\alice``): no finding
 Quota               IAM API throttling; ``Throttling`` after boto3's retries fails the record
 Permissions         the ``iam:Get*``/``iam:List*`` calls above
 ==================  ==============================================================
@@ -137,11 +138,13 @@ def _fetch(iam: Any, kind: str, name: str) -> dict[str, Any] | None:
 
 
 def _call(method: Any, operation: str, **kw: Any) -> Any:
-    """``method(**kw)``; ``None`` for ``NoSuchEntity``; other errors fail the record."""
+    """``method(**kw)``; ``None`` for ``NoSuchEntity`` and for ``ValidationError`` (a name IAM
+    cannot hold, such as ``DOMAIN\\alice``: no such principal here); other errors fail the
+    record."""
     try:
         return method(**kw)
     except Exception as exc:
-        if aws_error_code(exc) == "NoSuchEntity":
+        if aws_error_code(exc) in ("NoSuchEntity", "ValidationError"):
             return None
         raise aws_failure(exc, SERVICE.name, operation) from None
 

@@ -78,6 +78,21 @@ def test_an_interface_without_instance_is_described(aws):
     assert result.new_attributes == []
 
 
+def test_an_address_reused_in_two_vpcs_gives_one_host_each(aws):
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    vpcs = []
+    for _ in range(2):
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+        ec2.create_network_interface(SubnetId=subnet, PrivateIpAddress="10.0.1.9")
+        vpcs.append(vpc)
+    result = run_inspector(aws_ec2.ec2_inspector(client=ec2),
+                           Attribute(type="ipaddr", value="10.0.1.9"))
+    assert len(result.contents) == 2
+    references = " | ".join(h.related_urls[0].reference for h in result.contents)
+    assert all(vpc in references for vpc in vpcs)
+
+
 def test_an_unknown_or_public_address_finds_nothing(aws):
     ec2 = boto3.client("ec2", region_name="us-east-1")
     inspector = aws_ec2.ec2_inspector(client=ec2)
@@ -150,6 +165,22 @@ def test_unknown_names_and_other_accounts_find_nothing(iam):
     for value in ("mallory", "arn:aws:iam::999999999999:user/alice", "a/b",
                   "arn:aws:s3:::bucket"):
         assert run_inspector(inspector, Attribute(type="username", value=value)).findings == []
+
+
+def test_a_name_iam_cannot_hold_is_nothing_found():
+    """IAM answers ValidationError for a name outside its character set."""
+    client = boto3.client("iam", region_name="us-east-1")
+    stub = Stubber(client)
+    for operation, params in (("get_user", {"UserName": "DOMAIN\\alice"}),
+                              ("get_role", {"RoleName": "DOMAIN\\alice"})):
+        stub.add_client_error(operation, service_error_code="ValidationError",
+                              service_message="The specified value for userName is invalid.",
+                              expected_params=params)
+    with stub:
+        result = run_inspector(aws_iam.iam_inspector(client=client),
+                               Attribute(type="username", value="DOMAIN\\alice"))
+    assert result.findings == []
+    stub.assert_no_pending_responses()
 
 
 def test_last_uses_become_activities():
