@@ -173,6 +173,13 @@ class InspectorEnvHandler:
     def __call__(self, event: Any, context: Any = None) -> Any:
         return self.inspector(event, context)
 
+    def __getattr__(self, name: str) -> Any:
+        # invoke(), accepts(), author, func ...: the handler stands in for its inspector, so
+        # run_inspector, LocalPipeline and `deepalert inspect` take it as they take one.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.inspector, name)
+
 
 # --- reading API answers -------------------------------------------------------------------
 

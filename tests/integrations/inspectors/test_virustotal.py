@@ -15,6 +15,7 @@ import pytest
 from deepalert import Attribute, ContentBinary, ContentHost
 from deepalert.errors import HandlerDefinitionError
 from deepalert.integrations import virustotal
+from deepalert.integrations._inspectors import InspectorEnvHandler
 from deepalert.lookup import (
     AuthenticationError,
     LookupTimeoutError,
@@ -224,3 +225,13 @@ def test_the_lookup_timeout_is_cut_to_the_lambda_deadline(api, secrets, retry):
         # 1.2 s left, 0.5 s kept back: the request gets 0.7 s, not the 30 s configured.
         run_inspector(vt, Attribute(type="ipaddr", value=IP),
                       context=FakeLambdaContext(timeout_ms=1200))
+
+
+def test_the_ready_handler_stands_in_for_its_inspector(api, secrets):
+    """run_inspector, LocalPipeline and `deepalert inspect` take a ready handler as is."""
+    api.route(f"GET /ip_addresses/{IP}", CannedResponse(json=IP_REPORT))
+    handler = InspectorEnvHandler(
+        lambda: virustotal.virustotal_inspector(base_url=api.url, rate=None), "test")
+    assert handler.author == "virustotal"
+    result = run_inspector(handler, Attribute(type="ipaddr", value=IP))
+    assert result.contents[0].country == ["NL"]
