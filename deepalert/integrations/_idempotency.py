@@ -1,7 +1,7 @@
 """Doing an emitter's action once per publication, though SQS and SNS deliver at least once.
 
-A publication is a report ID with a status and a severity: the core publishes the same report
-several times (``new``, ``more``, ``published``), and the queue can hand the same message to
+A publication is a report ID with a status, a severity and a number of alerts: the core
+publishes the same report several times (``new``, ``more``, ``published``), and the queue can hand the same message to
 the function twice. :func:`publication_key` names a publication for one emitter;
 :func:`run_once` runs the action unless a store says that publication is done.
 
@@ -46,12 +46,14 @@ class InProgressError(DeepAlertError):
 
 
 def publication_key(emitter: str, report: Report) -> str:
-    """``emitter:report-id:status:severity``: one key per publication an emitter acts on.
+    """``emitter:report-id:status:severity:alerts``: one key per publication an emitter acts on.
 
-    An empty severity counts as ``unclassified``, as the core publishes it.
+    An empty severity counts as ``unclassified``, as the core publishes it. The number of
+    alerts tells apart the ``more`` publications of one report (each alert that joins
+    publishes it again), while a redelivery of the same message keeps the same key.
     """
     severity = report.result.severity or "unclassified"
-    return f"{emitter}:{report.id}:{report.status}:{severity}"
+    return f"{emitter}:{report.id}:{report.status}:{severity}:{len(report.alerts or ())}"
 
 
 class IdempotencyStore(Protocol):

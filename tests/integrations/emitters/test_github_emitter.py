@@ -292,3 +292,19 @@ def test_a_token_source_is_asked_for_each_request(server, sleeps, store) -> None
     assert not run_emitter(emitter, urgent_report()).failed
     assert [r.headers["authorization"] for r in server.requests] == [
         "Bearer ghs_installation1", "Bearer ghs_installation2"]
+
+
+def test_each_late_alert_is_its_own_comment(server, sleeps, store) -> None:
+    """With statuses including more, each alert that joins after the review (a new `more`
+    publication) is commented once, and a redelivery of it is not."""
+    from deepalert.testing import make_alert, make_report
+
+    server.route(SEARCH, search(issue(report_marker(REPORT_ID))))
+    server.route(f"GET {COMMENTS}", CannedResponse(json=[]))
+    server.route(f"POST {COMMENTS}", CannedResponse(status=201, json={"id": 2}))
+    emitter = _emitter(server, sleeps, store, statuses=("published", "more"))
+    alerts = [make_alert(rule_id=f"r{i}") for i in range(3)]
+    for count in (2, 3, 3):
+        report = make_report(*alerts[:count], status="more", id=REPORT_ID)
+        assert not run_emitter(emitter, report).failed
+    assert [r.method for r in server.requests].count("POST") == 2

@@ -32,10 +32,15 @@ def dynamodb() -> Iterator[Any]:
         yield client
 
 
-def test_publication_key_names_report_status_and_severity() -> None:
-    """The key is the emitter, the report ID, the status and the effective severity."""
+def test_publication_key_names_report_status_severity_and_alerts() -> None:
+    """The key is the emitter, the report ID, the status, the effective severity and the
+    number of alerts (so each `more` publication is its own)."""
+    from deepalert.testing import make_alert
+
     report = make_report(id="r-1", status="published")
-    assert publication_key("slack", report) == "slack:r-1:published:unclassified"
+    assert publication_key("slack", report) == "slack:r-1:published:unclassified:1"
+    more = make_report(make_alert(), make_alert(rule_id="b"), id="r-1", status="more")
+    assert publication_key("slack", more) == "slack:r-1:more:unclassified:2"
 
 
 def test_run_once_runs_then_skips() -> None:
