@@ -48,6 +48,9 @@ def render_adf(report: Report, *, max_chars: int = JIRA_TEXT_LIMIT - 2_000,
     cannot format, link or mention. Entries that do not fit are left out from the end, and
     a last paragraph says how many.
     """
+    if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 500:
+        raise ValueError(f"render_adf(max_chars=) must be an int of at least 500, "
+                         f"got {max_chars!r}")
     d = digest(report)
     head: list[dict[str, Any]] = []
     if title:

@@ -13,6 +13,12 @@ GITHUB_BODY_LIMIT = 65536
 """The most characters GitHub takes in an issue or comment body."""
 
 
+def _check_limit(function: str, max_chars: int, least: int) -> None:
+    if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < least:
+        raise ValueError(f"{function}(max_chars=) must be an int of at least {least}, "
+                         f"got {max_chars!r}")
+
+
 def _md_attribute(attr: AttributeLine) -> str:
     context = f" ({escape_markdown(', '.join(attr.context))})" if attr.context else ""
     key = f" {escape_markdown(attr.key)}" if attr.key and attr.key != attr.type else ""
@@ -70,6 +76,7 @@ def render_markdown(report: Report, *, max_chars: int = GITHUB_BODY_LIMIT,
 
         body = render_markdown(report, max_chars=GITHUB_BODY_LIMIT - 100)
     """
+    _check_limit("render_markdown", max_chars, 200)
     title = report_title(report, min(256, max(60, max_chars // 4)))
     parts = _markdown_parts(digest(report), title, heading)
     return fit(parts, max_chars, "\n",
@@ -85,6 +92,7 @@ def _text_attribute(attr: AttributeLine) -> str:
 def render_text(report: Report, *, max_chars: int = 4000) -> str:
     """The report as plain text lines of at most ``max_chars`` characters, for targets that
     show text as is (PagerDuty, Opsgenie, e-mail). Nothing is escaped: escape for the target."""
+    _check_limit("render_text", max_chars, 120)
     d = digest(report)
     parts = [report_title(report, min(256, max(60, max_chars // 4))), f"Severity: {d.severity}",
              f"Status: {d.status or 'unknown'}", f"Report ID: {d.report_id}"]

@@ -210,3 +210,15 @@ def test_adf_fits_the_limit(limit: int) -> None:
     text = "".join(str(n.get("text", "")) for n in _adf_nodes(doc))
     assert len(text) <= limit
     assert "more entries left out" in text
+
+
+def test_limits_too_small_to_hold_a_title_are_refused(report: Report) -> None:
+    """A size limit that could not hold the title is a clear error, not a broken text."""
+    from deepalert.render import render_adf
+
+    with pytest.raises(ValueError, match=r"render_markdown\(max_chars=\) must be an int of at"):
+        render_markdown(report, max_chars=50)
+    with pytest.raises(ValueError, match="render_text"):
+        render_text(report, max_chars=10)
+    with pytest.raises(ValueError, match="render_adf"):
+        render_adf(report, max_chars=100)
