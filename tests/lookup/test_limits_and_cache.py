@@ -7,6 +7,8 @@ import threading
 
 import boto3
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from moto import mock_aws
 
 from deepalert.lookup import (
@@ -341,3 +343,24 @@ def test_a_failing_shared_cache_is_skipped_with_a_warning(caplog):
     assert "cache read failed" in caplog.text
     assert "cache write failed" in caplog.text
     assert "missing-table" in caplog.text
+
+
+@settings(max_examples=60, deadline=None)
+@given(limit=st.integers(1, 6), gaps=st.lists(st.floats(0, 40), min_size=1, max_size=60))
+def test_with_burst_1_no_window_ever_holds_more_than_the_limit(limit, gaps):
+    """Whatever the arrival times, a bucket of `limit` per 60 s with burst 1 grants at most
+    `limit` calls in any 60-second window, and a burst of `limit` at most 2 * limit - 1."""
+    for burst, bound in ((1, limit), (limit, 2 * limit - 1)):
+        clock = Clock(0.0)
+        bucket = TokenBucket(limit, 60, burst=burst, clock=clock)
+        granted = []
+        for gap in gaps:
+            clock.now += gap
+            try:
+                bucket.acquire("k")
+                granted.append(clock.now)
+            except RateLimitedError:
+                pass
+        for i, start in enumerate(granted):
+            # (a microsecond of slack for float rounding in the refill arithmetic)
+            assert sum(1 for t in granted[i:] if t < start + 60 - 1e-6) <= bound
