@@ -1,9 +1,9 @@
 """Doing an emitter's action once per publication, though SQS and SNS deliver at least once.
 
 A publication is a report ID with a status, a severity and a number of alerts: the core
-publishes the same report several times (``new``, ``more``, ``published``), and the queue can hand the same message to
-the function twice. :func:`publication_key` names a publication for one emitter;
-:func:`run_once` runs the action unless a store says that publication is done.
+publishes the same report several times (``new``, ``more``, ``published``), and the queue can
+hand the same message to the function twice. :func:`publication_key` names a publication for
+one emitter; :func:`run_once` runs the action unless a store says that publication is done.
 
 Two stores:
 
