@@ -161,6 +161,9 @@ class BatchSender:
         self._sleep = sleep
         self.requests = 0
         """``SendMessageBatch`` requests made so far, retries included."""
+        self.possible_duplicates = 0
+        """Messages resent after a request whose outcome is unknown (a timeout or a dropped
+        connection after the request was sent): SQS may have accepted the first copy."""
 
     def chunks(self, messages: Sequence[OutMessage]) -> Iterator[list[OutMessage]]:
         """Split messages for one queue into batches within the entry and byte limits."""
@@ -207,6 +210,11 @@ class BatchSender:
                     QueueUrl=queue_url, Entries=entries)
             except Exception as exc:  # any failure of the call is retried
                 reasons = [_describe_exception(exc)] * len(pending)
+                if _outcome_unknown(exc) and attempt + 1 < self._attempts:
+                    # SQS may have stored these (standard queues have no deduplication):
+                    # resending risks a duplicate, giving up would fail the whole record
+                    # and redo all of it later. Resend, and count what may be doubled.
+                    self.possible_duplicates += len(pending)
                 continue
             pending, reasons, final = _read_response(response, pending)
             failures.extend(final)
@@ -247,6 +255,22 @@ def _read_response(response: Any, pending: list[OutMessage]
             retry.append(message)
             reasons.append(str(entry.get("Code") or "Failed"))
     return retry, reasons, final
+
+
+_SURE_NOT_SENT = frozenset({"EndpointConnectionError", "ConnectTimeoutError",
+                            "NoCredentialsError", "ParamValidationError", "ProxyConnectionError"})
+
+
+def _outcome_unknown(exc: BaseException) -> bool:
+    """True when SQS may have accepted the request although the call failed.
+
+    A service error response (botocore's ``ClientError``) says nothing was stored; failing to
+    connect means nothing was sent. A read timeout or a connection dropped after sending
+    leaves the outcome unknown.
+    """
+    if isinstance(getattr(exc, "response", None), dict):
+        return False
+    return not any(cls.__name__ in _SURE_NOT_SENT for cls in type(exc).__mro__)
 
 
 def _describe_exception(exc: BaseException) -> str:

@@ -263,7 +263,7 @@ class Inspector(Generic[F]):
 
         log(INFO, "inspection batch done", author=self.author, source=source,
             records=len(outcomes), failed=len(failed), messages=outbox.sent,
-            requests=sender.requests)
+            requests=sender.requests, possible_duplicates=sender.possible_duplicates or None)
         if source == "sqs":
             missing = [o.record.index for o in failed if not o.record.message_id]
             if missing:
