@@ -170,6 +170,12 @@ arrays inside one another (the scanner's ``maxNestingDepth``). Every reader and 
 works without recursion, so anything Go reads is read, at any Python recursion limit."""
 
 
+_WRITER_DEPTH: Final = 100
+"""Deeper values are handled without recursion: normalized by a loop, written by
+:func:`write_value` (pydantic-core's writer stops at 255 levels); recursion in Python stays far
+from its limit."""
+
+
 class OutOfRange:
     """A JSON number that float64 cannot hold (``1e400``, an integer of 400 digits), as read.
 
@@ -239,8 +245,12 @@ def normalize_json_value(value: Any, *, sort_keys: bool, path: str = "") -> Any:
     """
     if not isinstance(value, (Mapping, list, tuple)):
         return _scalar(value, path)
+    try:
+        return _normalize(value, sort_keys, path, 1)
+    except _TooDeepToRecurse:
+        pass
     root: list[Any] = [None]
-    # (value, container to fill, slot in it, path of value, depth of value)
+    # Without recursion: (value, container to fill, slot in it, path of value, its depth)
     work: list[tuple[Any, Any, Any, str, int]] = [(value, root, 0, path, 1)]
     while work:
         item, parent, slot, where, depth = work.pop()
@@ -276,6 +286,36 @@ def normalize_json_value(value: Any, *, sort_keys: bool, path: str = "") -> Any:
                 else:
                     items[i] = _scalar(sub, where, i)
     return root[0]
+
+
+def _normalize(value: Any, sort_keys: bool, path: str, depth: int) -> Any:
+    # Recursive, as it is fastest for the shallow values messages hold; bounded by
+    # _WRITER_DEPTH, beyond which normalize_json_value goes on without recursion.
+    if isinstance(value, (Mapping, Pairs)):
+        if depth > _WRITER_DEPTH:
+            raise _TooDeepToRecurse
+        items: list[tuple[str, Any]] = []
+        for key, item in (value if isinstance(value, Pairs) else value.items()):
+            if not isinstance(key, str):
+                raise ValueError(f"{path or 'value'}: object key {key!r} is not a string")
+            if _SURROGATE.search(key):
+                key = _SURROGATE.sub("\ufffd", key)
+            items.append((key, _normalize(item, sort_keys, f"{path}.{key}", depth + 1)))
+        if sort_keys:
+            items.sort(key=lambda kv: kv[0])
+        # A repeated key keeps its first position and its last value (a Go map); the values
+        # it replaced were checked above, as Go checks them.
+        return dict(items)
+    if isinstance(value, (list, tuple)):
+        if depth > _WRITER_DEPTH:
+            raise _TooDeepToRecurse
+        return [_normalize(item, sort_keys, f"{path}[{i}]", depth + 1)
+                for i, item in enumerate(value)]
+    return _scalar(value, path)
+
+
+class _TooDeepToRecurse(Exception):
+    """A value nested deeper than the recursive helpers go (see :data:`_WRITER_DEPTH`)."""
 
 
 _NEGATIVE_ZERO_TEXT: Final = re.compile(r"-0(?![0-9.eE])")
@@ -323,10 +363,6 @@ def needs_number_work(value: Any) -> bool:
     return False
 
 
-_WRITER_DEPTH: Final = 200
-"""pydantic-core's writer stops at 255 levels: deeper values are written by :func:`write_value`."""
-
-
 def protect_floats(value: Any, tokens: dict[str, str], sort_keys: bool,
                    all_floats: bool = False) -> Any:
     """Prepare a JSON value for pydantic's writer (or, with ``all_floats``, ``json.dumps``).
@@ -334,34 +370,30 @@ def protect_floats(value: Any, tokens: dict[str, str], sort_keys: bool,
     Floats that the writer would write differently from Go are replaced by placeholder
     strings recorded in ``tokens`` (``placeholder -> Go text``); ``to_json`` swaps them back.
     A value nested deeper than those writers go is written whole by :func:`write_value` and
-    replaced by one placeholder. Works without recursion.
+    replaced by one placeholder.
     """
-    if not isinstance(value, (dict, list)):
-        if isinstance(value, float) and (all_floats or _needs_go_format(value)):
-            return _placeholder(tokens, format_go_float(value))
-        return value
-    root: list[Any] = [None]
-    work: list[tuple[Any, Any, Any, int]] = [(value, root, 0, 1)]
-    while work:
-        item, parent, slot, depth = work.pop()
-        if depth > _WRITER_DEPTH:
-            return _placeholder(tokens, write_value(value, sort_keys=sort_keys))
-        if isinstance(item, dict):
-            out: Any = dict.fromkeys(sorted(item) if sort_keys else item)
-            pairs: Any = ((k, item[k]) for k in out)
-        else:
-            out = list(item)
-            pairs = enumerate(out)
-        parent[slot] = out
-        for key, sub in pairs:
-            if isinstance(sub, float):
-                out[key] = (_placeholder(tokens, format_go_float(sub))
-                            if all_floats or _needs_go_format(sub) else sub)
-            elif isinstance(sub, (dict, list)):
-                work.append((sub, out, key, depth + 1))
-            else:
-                out[key] = sub
-    return root[0]
+    try:
+        return _protect(value, tokens, sort_keys, all_floats, 0)
+    except _TooDeepToRecurse:
+        return _placeholder(tokens, write_value(value, sort_keys=sort_keys))
+
+
+def _protect(value: Any, tokens: dict[str, str], sort_keys: bool, all_floats: bool,
+             depth: int) -> Any:
+    # Recursive, as it is fastest for the shallow values messages hold; bounded by
+    # _WRITER_DEPTH so that it never nears Python's recursion limit.
+    if isinstance(value, float) and (all_floats or _needs_go_format(value)):
+        return _placeholder(tokens, format_go_float(value))
+    if isinstance(value, dict):
+        if depth >= _WRITER_DEPTH:
+            raise _TooDeepToRecurse
+        keys = sorted(value) if sort_keys else value
+        return {k: _protect(value[k], tokens, sort_keys, all_floats, depth + 1) for k in keys}
+    if isinstance(value, list):
+        if depth >= _WRITER_DEPTH:
+            raise _TooDeepToRecurse
+        return [_protect(v, tokens, sort_keys, all_floats, depth + 1) for v in value]
+    return value
 
 
 def _placeholder(tokens: dict[str, str], text: str) -> str:

@@ -971,5 +971,6 @@ def _from_validation_error(type_name: str, exc: ValidationError) -> WireError:
     path = ""
     for part in error["loc"]:
         path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
-    return WireError(type_name, path, error["msg"])
+    message = error["msg"]
+    return WireError(type_name, path, message.removeprefix("Input should be "))
 
