@@ -787,16 +787,22 @@ def peek_report(text: str | bytes) -> ReportHead | None:
     ``status`` key, a repeated or case-folded ``status`` or ``result`` key (Go merges a
     repeated ``result`` object), a ``result`` with other keys."""
     if isinstance(text, str):
+        # One status key in any case (a lone case variant fails ReportHead: no exact key),
+        # and as many exact result keys as result keys in any case, at most one.
+        results = text.count('"result"')
+        if results > 1:
+            return None
         folded = text.lower()
-        if ("\u017f" in text or text.count('"status"') != 1 or folded.count('"status"') != 1
-                or text.count('"result"') != folded.count('"result"') or
-                folded.count('"result"') > 1 or _PEEK_ESCAPES.search(text) is not None):
+        if (folded.count('"status"') != 1 or folded.count('"result"') != results
+                or "\u017f" in text or _PEEK_ESCAPES.search(text) is not None):
             return None
     else:
+        results = text.count(b'"result"')
+        if results > 1:
+            return None
         low = text.lower()
-        if (b"\xc5\xbf" in text or text.count(b'"status"') != 1 or low.count(b'"status"') != 1
-                or text.count(b'"result"') != low.count(b'"result"') or
-                low.count(b'"result"') > 1 or _PEEK_ESCAPES_BYTES.search(text) is not None):
+        if (low.count(b'"status"') != 1 or low.count(b'"result"') != results
+                or b"\xc5\xbf" in text or _PEEK_ESCAPES_BYTES.search(text) is not None):
             return None
     try:
         return ReportHead.model_validate_json(text)
