@@ -933,7 +933,8 @@ def _conform(kind: _Kind, value: Any, previous: Any, type_name: str, path: str,
         try:
             return GoTime.parse(value)
         except ValueError as exc:
-            raise WireError(type_name, path, _TIME_EXPECTED, f"{value!r} ({exc})") from None
+            raise WireError(type_name, path, _TIME_EXPECTED, f"{_time_text(value)} ({exc})"
+                            ) from None
     if tag in ("model", "opt_model"):
         base = previous if isinstance(previous, dict) else None
         return _conform_object(arg, value, type_name, path, into=base)
@@ -955,6 +956,17 @@ def _conform(kind: _Kind, value: Any, previous: Any, type_name: str, path: str,
         except ValueError as exc:
             raise WireError(type_name, path, "a JSON value", str(exc)) from None
     raise AssertionError(tag)  # pragma: no cover
+
+
+_TIME_LIKE = re.compile(r"[0-9TZtz:.,+\- ]{0,40}")
+
+
+def _time_text(value: str) -> str:
+    """The text of a time Go refused, quoted only when it can hold nothing but a time (an
+    error text must not carry a secret someone put where a time belongs)."""
+    if _TIME_LIKE.fullmatch(value):
+        return repr(value)
+    return f"a string of {len(value)} characters"
 
 
 def _element_name(kind: _Kind) -> str:
