@@ -8,7 +8,7 @@ payload itself. Anything else is refused, never treated as an empty batch.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -107,9 +107,11 @@ def unpack_event(event: object, *, payload: str,
                          "refusing to treat it as an empty batch")
     first = records[0]
     if isinstance(first, Mapping) and "Sns" in first:
-        return UnpackedEvent("sns", [_isolated(_sns_record, i, r) for i, r in enumerate(records)])
+        return UnpackedEvent("sns", [_isolated(_sns_record, i, r, "sns")
+                                     for i, r in enumerate(records)])
     if isinstance(first, Mapping) and ("body" in first or first.get("eventSource") == "aws:sqs"):
-        return UnpackedEvent("sqs", [_isolated(_sqs_record, i, r) for i, r in enumerate(records)])
+        return UnpackedEvent("sqs", [_isolated(_sqs_record, i, r, "sqs")
+                                     for i, r in enumerate(records)])
     source = first.get("eventSource") or first.get("EventSource") if isinstance(
         first, Mapping) else None
     raise EventError(
@@ -131,15 +133,19 @@ def _direct_record(event: Mapping[str, Any]) -> EventRecord:
     return EventRecord(0, None, text, "direct")
 
 
-def _isolated(read: Any, index: int, record: object) -> EventRecord:
+def _isolated(read: Callable[[int, object], EventRecord], index: int, record: object,
+              envelope: Literal["sns", "sqs"]) -> EventRecord:
     """One record unwrapped; whatever goes wrong with its content fails that record only."""
     try:
-        result: EventRecord = read(index, record)
+        return read(index, record)
     except Exception as exc:  # a record's content must never sink the batch
-        message_id = record.get("messageId") if isinstance(record, Mapping) else None
-        return EventRecord(index, _str_or_none(message_id), None, "sqs",
+        message_id = None
+        if isinstance(record, Mapping):
+            sns = record.get("Sns")
+            message_id = (sns.get("MessageId") if envelope == "sns" and isinstance(sns, Mapping)
+                          else record.get("messageId"))
+        return EventRecord(index, _str_or_none(message_id), None, envelope,
                            f"Records[{index}] could not be unwrapped ({type(exc).__name__})")
-    return result
 
 
 def _sns_record(index: int, record: object) -> EventRecord:

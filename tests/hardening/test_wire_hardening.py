@@ -358,3 +358,24 @@ def test_a_batch_that_was_never_sent_is_resent_without_duplicates() -> None:
     assert sender.send(messages) == []
     assert sender.possible_duplicates == 0
     assert sorted(client.stored) == sorted(m.body for m in messages)
+
+
+class _Exploding(dict[str, Any]):
+    """A record whose body cannot even be looked at."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key == "body":
+            raise RuntimeError("unreadable")
+        return super().get(key, default)
+
+
+def test_a_record_that_cannot_be_unwrapped_fails_alone() -> None:
+    """Whatever goes wrong while unwrapping one record fails that record, named by its ID."""
+    good = {"messageId": "m1", "body": '{"report_id":"r"}', "eventSource": "aws:sqs"}
+    bad = _Exploding(messageId="m2", body="x", eventSource="aws:sqs")
+    unpacked = unpack_event({"Records": [good, bad]}, payload="Task")
+    first, second = unpacked.records
+    assert first.payload == '{"report_id":"r"}'
+    assert (second.message_id, second.payload) == ("m2", None)
+    assert second.error is not None
+    assert "RuntimeError" in second.error
