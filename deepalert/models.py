@@ -249,7 +249,10 @@ class WireModel(BaseModel):
         """
         tokens: dict[str, str] = {}
         try:
-            text = self.model_dump_json(context={_FLOAT_TOKENS: tokens}, warnings="error")
+            # The serializer itself (model_dump_json adds a dozen keyword arguments' cost);
+            # warnings="error": a value of the wrong type is refused, not written.
+            text = self.__pydantic_serializer__.to_json(
+                self, context={_FLOAT_TOKENS: tokens}, warnings="error").decode()
         except PydanticSerializationError as exc:
             if "UnicodeEncodeError" not in str(exc):
                 raise self._write_error() from None
