@@ -6,6 +6,11 @@ batches whose request raised, are retried with bounded, jittered backoff; entrie
 rejects as the sender's fault are not retried. Every message ends up either accepted or in
 the returned failures, so a caller can tell which of its records are really done.
 
+Entries SQS lists as ``Successful`` are never sent again. A request that timed out or lost its
+connection after it was sent may have been stored all the same (standard queues have no
+deduplication): it is resent, since failing its records would redo them in full later, and the
+messages are counted in ``BatchSender.possible_duplicates``.
+
 boto3 is imported on the first send, and one client per (region, endpoint) is kept for the
 life of the process, so warm Lambda invocations reuse it. The region comes from the queue
 URL; ``AWS_ENDPOINT_URL_SQS`` or ``AWS_ENDPOINT_URL`` (LocalStack, moto server) is honoured.

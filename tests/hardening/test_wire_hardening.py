@@ -379,3 +379,25 @@ def test_a_record_that_cannot_be_unwrapped_fails_alone() -> None:
     assert (second.message_id, second.payload) == ("m2", None)
     assert second.error is not None
     assert "RuntimeError" in second.error
+
+
+class _Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no text")
+
+
+def test_an_error_without_text_fails_its_record_only(sink: MemorySink) -> None:
+    """An inspector exception whose text cannot be made still fails only its own record."""
+    @inspector(author="odd")
+    def look(attr: Attribute) -> ContentHost:
+        if attr.value == "bad":
+            raise _Unprintable
+        return ContentHost(ipaddr=[attr.value])
+
+    tasks = [Task(report_id="r", attribute=Attribute(type="ipaddr", value=v))
+             for v in ("192.0.2.1", "bad", "192.0.2.3")]
+    event = sqs_sns_event(*tasks)
+    response = look.invoke(event, sqs_client=sink, finding_queue_url=FINDING,
+                           attribute_queue_url=ATTRIBUTE)
+    assert response == {"batchItemFailures": [{"itemIdentifier": message_ids(event)[1]}]}
+    assert [f.attribute.value for f in sink.findings()] == ["192.0.2.1", "192.0.2.3"]
