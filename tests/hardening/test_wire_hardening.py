@@ -401,3 +401,47 @@ def test_an_error_without_text_fails_its_record_only(sink: MemorySink) -> None:
                            attribute_queue_url=ATTRIBUTE)
     assert response == {"batchItemFailures": [{"itemIdentifier": message_ids(event)[1]}]}
     assert [f.attribute.value for f in sink.findings()] == ["192.0.2.1", "192.0.2.3"]
+
+
+_json_texts = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=8)
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner,
+                                                                max_size=3),
+    max_leaves=12)
+_json_texts = st.tuples(_json_texts, st.sampled_from([None, 1])).map(
+    lambda vi: json.dumps(vi[0], indent=vi[1]))  # compact, and with JSON whitespace
+_raw_texts = st.sampled_from(['', ' ', '[1,]', '{"a":1,}', '{,}', '01', '1.', '-', 'NaN',
+                              '[1 2]', '{"a" 1}', '"\\ud800"', '"a\x01"', '[1e400, "x"]',
+                              ' {"a" : [ -0 , 1E+2 , "\\u00e9" ] } ', '{"a":1,"a":2}',
+                              '"\\uD834\\uDD1E"', "[" + "1" * 500 + "]", 'tru', 'nul'])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(_json_texts, _raw_texts), st.booleans())
+def test_the_loop_reader_reads_exactly_what_the_standard_one_reads(text: str,
+                                                                     pairs: bool) -> None:
+    """The reader used beyond Python's recursion limit gives what the json-based reader
+    gives below it: the same values (OutOfRange markers compared by text) or a ValueError."""
+    surrogates = "\\ud" in text or "\\uD" in text
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, _wire.OutOfRange):
+            return ("out of range", value.text)
+        if isinstance(value, float) and value == 0:
+            return ("zero", str(value))
+        if isinstance(value, list):
+            return [type(value).__name__, [plain(v) for v in value]]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, tuple):
+            return tuple(plain(v) for v in value)
+        return value
+
+    try:
+        expected = _wire.go_loads(text, pairs=pairs)
+    except ValueError:
+        with pytest.raises(ValueError, match="."):  # any message: the texts differ
+            _wire._loads_deep(text, pairs=pairs, surrogates=surrogates)
+        return
+    assert plain(_wire._loads_deep(text, pairs=pairs, surrogates=surrogates)) == plain(expected)
