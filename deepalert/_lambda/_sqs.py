@@ -269,12 +269,16 @@ _SURE_NOT_SENT = frozenset({"EndpointConnectionError", "ConnectTimeoutError",
 def _outcome_unknown(exc: BaseException) -> bool:
     """True when SQS may have accepted the request although the call failed.
 
-    A service error response (botocore's ``ClientError``) says nothing was stored; failing to
-    connect means nothing was sent. A read timeout or a connection dropped after sending
-    leaves the outcome unknown.
+    A client error response (botocore's ``ClientError`` with a 4xx status: throttling, a
+    missing queue) says nothing was stored; failing to connect means nothing was sent. A read
+    timeout, a connection dropped after sending or a server error (5xx) leaves the outcome
+    unknown.
     """
-    if isinstance(getattr(exc, "response", None), dict):
-        return False
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        metadata = response.get("ResponseMetadata")
+        status = metadata.get("HTTPStatusCode") if isinstance(metadata, dict) else None
+        return isinstance(status, int) and status >= 500
     return not any(cls.__name__ in _SURE_NOT_SENT for cls in type(exc).__mro__)
 
 

@@ -445,3 +445,26 @@ def test_the_loop_reader_reads_exactly_what_the_standard_one_reads(text: str,
             _wire._loads_deep(text, pairs=pairs, surrogates=surrogates)
         return
     assert plain(_wire._loads_deep(text, pairs=pairs, surrogates=surrogates)) == plain(expected)
+
+
+class ClientError(Exception):
+    """Shaped as botocore's: the service answered with an error."""
+
+    def __init__(self, status: int, code: str) -> None:
+        super().__init__(code)
+        self.response = {"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}
+
+
+@pytest.mark.parametrize(("error", "unknown"), [
+    (ClientError(400, "AWS.SimpleQueueService.NonExistentQueue"), False),
+    (ClientError(400, "ThrottlingException"), False),
+    (ClientError(500, "InternalError"), True),
+    (ReadTimeoutError("read timeout"), True),
+    (EndpointConnectionError("no route"), False),
+])
+def test_which_failures_may_have_stored_the_batch(error: Exception, unknown: bool) -> None:
+    """Only an answer from SQS or a failure to connect rules out a stored batch."""
+    client = AcceptThenTimeOut(error)
+    sender = BatchSender(lambda url: client, sleep=lambda s: None)
+    assert sender.send([OutMessage.of(FINDING, "{}", 0)]) == []
+    assert sender.possible_duplicates == (1 if unknown else 0)
