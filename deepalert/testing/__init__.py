@@ -12,6 +12,7 @@ from deepalert.testing._events import (
     sqs_event,
     sqs_sns_event,
 )
+from deepalert.testing._fixtures import AlertFactory, PipelineFactory, ReportFactory
 from deepalert.testing._inspect import DEFAULT_REPORT_ID, InspectionResult, run_inspector
 from deepalert.testing._reports import (
     make_alert,
@@ -25,10 +26,13 @@ from deepalert.testing._sink import MemorySink, SentMessage
 
 __all__ = [
     "DEFAULT_REPORT_ID",
+    "AlertFactory",
     "EmitRun",
     "FakeLambdaContext",
     "InspectionResult",
     "MemorySink",
+    "PipelineFactory",
+    "ReportFactory",
     "ReviewRun",
     "SentMessage",
     "direct_event",
