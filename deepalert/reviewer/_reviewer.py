@@ -11,6 +11,7 @@ from typing import Any, Generic, Literal, TypeVar, Union, cast, overload
 
 from typing_extensions import ParamSpec
 
+from deepalert._lambda import _metrics
 from deepalert._wire import fold_name
 from deepalert.errors import EventError, HandlerDefinitionError, InvalidResultError
 from deepalert.models import Report, ReportResult, Severity
@@ -125,8 +126,9 @@ class Reviewer(Generic[P, R]):
             Exception: whatever the function raised.
         """
         func = cast("Callable[..., object]", self.func)
-        value = func(report, context) if self._pass_context else func(report)
-        return to_result(value, self.name)
+        with _metrics.timed("reviewer", self.name):
+            value = func(report, context) if self._pass_context else func(report)
+            return to_result(value, self.name)
 
 
 def _type_name(exc: BaseException) -> str:
