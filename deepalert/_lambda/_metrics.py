@@ -60,87 +60,133 @@ MAX_VALUES = 100
 DIMENSIONS = ("Role", "Handler", "Service", "FunctionName")
 _ON = frozenset({"on", "true", "1", "yes"})
 _OFF = frozenset({"off", "false", "0", "no", ""})
+_SETTINGS = ("DEEPALERT_METRICS_NAMESPACE", "POWERTOOLS_METRICS_NAMESPACE",
+             "DEEPALERT_METRICS_DIMENSIONS", "POWERTOOLS_SERVICE_NAME",
+             "AWS_LAMBDA_FUNCTION_NAME", "POWERTOOLS_METRICS_DISABLED")
+
+
+class _Settings:
+    """The metric settings of one environment, with the JSON fragments they imply."""
+
+    __slots__ = ("_fragments", "dimension_names", "namespace", "static")
+
+    def __init__(self, values: tuple[str | None, ...]) -> None:
+        namespace, pt_namespace, dimensions, service, function, _disabled = values
+        self.namespace = namespace or pt_namespace or "DeepAlert"
+        names = [n.strip() for n in (dimensions or "Role,Handler").split(",") if n.strip()]
+        unknown = [n for n in names if n not in DIMENSIONS]
+        if unknown or not names:
+            raise ConfigurationError(
+                f"DEEPALERT_METRICS_DIMENSIONS: unknown dimension(s) {unknown}; choose from "
+                f"{', '.join(DIMENSIONS)}")
+        self.dimension_names = list(dict.fromkeys(names))
+        self.static = {"Service": service or "deepalert", "FunctionName": function or "local"}
+        self._fragments: dict[tuple[str, str, tuple[str, ...]], tuple[str, str]] = {}
+
+    def fragments(self, role: Role, handler: str, metrics: tuple[str, ...]) -> tuple[str, str]:
+        """The directive (namespace, dimensions, metrics) and the dimension members, as JSON
+        text, made once per role, handler and set of metrics."""
+        key = (role, handler, metrics)
+        found = self._fragments.get(key)
+        if found is None:
+            values = {**self.static, "Role": role, "Handler": handler}
+            # EMF dimension values are non-empty strings of at most 1024 characters.
+            dimensions = {n: (values[n] or "-")[:1024] for n in self.dimension_names}
+            directive = {"Namespace": self.namespace, "Dimensions": [self.dimension_names],
+                         "Metrics": [{"Name": m, "Unit": _UNITS[m]} for m in metrics]}
+            found = (_dumps(directive), _dumps(dimensions)[1:-1])
+            self._fragments[key] = found
+        return found
+
+
+_UNITS = {"Records": "Count", "FailedRecords": "Count", "Findings": "Count",
+          "NewAttributes": "Count", "FunctionDuration": "Milliseconds"}
+_cache: dict[tuple[str | None, ...], _Settings] = {}
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _settings() -> _Settings | None:
+    """The settings, or None when metrics are off. Read at every invocation (one environment
+    lookup when off), built once per distinct environment."""
+    switch = os.environ.get("DEEPALERT_METRICS", "")
+    if switch in _OFF:
+        return None
+    value = switch.strip().lower()
+    if value in _OFF:
+        return None
+    if value not in _ON:
+        raise ConfigurationError(
+            f"DEEPALERT_METRICS must be 'on' or 'off', got {value[:40]!r}")
+    key = tuple(os.environ.get(name) for name in _SETTINGS)
+    found = _cache.get(key)
+    if found is None:
+        found = _cache[key] = _Settings(key)
+    if (key[-1] or "").strip().lower() in _ON:  # POWERTOOLS_METRICS_DISABLED
+        return None
+    return found
 
 
 def enabled() -> bool:
     """Whether metrics are on (``DEEPALERT_METRICS``).
 
     Raises:
-        ConfigurationError: ``DEEPALERT_METRICS`` holds something other than on or off.
+        ConfigurationError: ``DEEPALERT_METRICS`` holds something other than on or off, or
+            ``DEEPALERT_METRICS_DIMENSIONS`` names an unknown dimension.
     """
-    value = os.environ.get("DEEPALERT_METRICS", "").strip().lower()
-    if value in _OFF:
-        return False
-    if value not in _ON:
-        raise ConfigurationError(
-            f"DEEPALERT_METRICS must be 'on' or 'off', got {value[:40]!r}")
-    return os.environ.get("POWERTOOLS_METRICS_DISABLED", "").strip().lower() not in _ON
+    return _settings() is not None
 
 
-def _dimensions(role: Role, handler: str) -> dict[str, str]:
-    chosen = os.environ.get("DEEPALERT_METRICS_DIMENSIONS", "Role,Handler")
-    names = [n.strip() for n in chosen.split(",") if n.strip()]
-    unknown = [n for n in names if n not in DIMENSIONS]
-    if unknown or len(names) > 30:
-        raise ConfigurationError(
-            f"DEEPALERT_METRICS_DIMENSIONS: unknown dimension(s) {unknown}; choose from "
-            f"{', '.join(DIMENSIONS)}")
-    values = {
-        "Role": role,
-        "Handler": handler,
-        "Service": os.environ.get("POWERTOOLS_SERVICE_NAME") or "deepalert",
-        "FunctionName": os.environ.get("AWS_LAMBDA_FUNCTION_NAME") or "local",
-    }
-    # EMF dimension values must be non-empty strings of at most 1024 characters.
-    return {name: (values[name] or "-")[:1024] for name in dict.fromkeys(names)}
+def _lines(settings: _Settings, role: Role, handler: str, *, records: int, failed: int,
+           durations_ms: Sequence[float], findings: int | None,
+           new_attributes: int | None, now_ms: int | None = None) -> list[str]:
+    timestamp = int(time.time() * 1000) if now_ms is None else now_ms
+    counts: dict[str, object] = {"Records": records, "FailedRecords": failed}
+    if findings is not None:
+        counts["Findings"] = findings
+    if new_attributes is not None:
+        counts["NewAttributes"] = new_attributes
+    lines = []
+    for start in range(0, max(len(durations_ms), 1), MAX_VALUES):
+        values = dict(counts) if start == 0 else {}
+        chunk = durations_ms[start:start + MAX_VALUES]
+        if chunk:
+            values["FunctionDuration"] = [round(v, 3) for v in chunk]
+        directive, dimensions = settings.fragments(role, handler, tuple(values))
+        lines.append(f'{{"_aws":{{"Timestamp":{timestamp},"CloudWatchMetrics":[{directive}]}},'
+                     f"{dimensions},{_dumps(values)[1:]}")
+    return lines
 
 
 def documents(role: Role, handler: str, *, records: int, failed: int,
               durations_ms: Sequence[float], findings: int | None = None,
               new_attributes: int | None = None, now_ms: int | None = None
               ) -> list[dict[str, object]]:
-    """The EMF documents for one invocation (the counts in the first one)."""
-    namespace = (os.environ.get("DEEPALERT_METRICS_NAMESPACE")
-                 or os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "DeepAlert")
-    dimensions = _dimensions(role, handler)
-    timestamp = int(time.time() * 1000) if now_ms is None else now_ms
-    counts: dict[str, int] = {"Records": records, "FailedRecords": failed}
-    if findings is not None:
-        counts["Findings"] = findings
-    if new_attributes is not None:
-        counts["NewAttributes"] = new_attributes
-    chunks = [list(durations_ms[i:i + MAX_VALUES])
-              for i in range(0, len(durations_ms), MAX_VALUES)] or [[]]
-    docs: list[dict[str, object]] = []
-    for n, chunk in enumerate(chunks):
-        values: dict[str, object] = dict(counts) if n == 0 else {}
-        if chunk:
-            values["FunctionDuration"] = [round(v, 3) for v in chunk]
-        if not values:
-            continue
-        metrics = [{"Name": name, "Unit": "Milliseconds" if name == "FunctionDuration"
-                    else "Count"} for name in values]
-        docs.append({
-            "_aws": {"Timestamp": timestamp, "CloudWatchMetrics": [{
-                "Namespace": namespace, "Dimensions": [list(dimensions)], "Metrics": metrics,
-            }]},
-            **dimensions,
-            **values,
-        })
-    return docs
+    """The EMF documents of one invocation (the counts in the first), or [] when off."""
+    settings = _settings()
+    if settings is None:
+        return []
+    return [json.loads(line) for line in _lines(
+        settings, role, handler, records=records, failed=failed, durations_ms=durations_ms,
+        findings=findings, new_attributes=new_attributes, now_ms=now_ms)]
 
 
 def emit(role: Role, handler: str, *, records: int, failed: int,
          durations_ms: Sequence[float], findings: int | None = None,
          new_attributes: int | None = None, stream: TextIO | None = None) -> None:
     """Write one invocation's metrics as EMF lines on standard output, if metrics are on."""
-    if not enabled():
-        return
+    settings = _settings()
+    if settings is not None:
+        _write(_lines(settings, role, handler, records=records, failed=failed,
+                      durations_ms=durations_ms, findings=findings,
+                      new_attributes=new_attributes), stream)
+
+
+def _write(lines: list[str], stream: TextIO | None) -> None:
     out = stream if stream is not None else sys.stdout
-    for doc in documents(role, handler, records=records, failed=failed,
-                         durations_ms=durations_ms, findings=findings,
-                         new_attributes=new_attributes):
-        out.write(json.dumps(doc, separators=(",", ":"), ensure_ascii=False) + "\n")
+    out.write("\n".join(lines) + "\n")
     out.flush()
 
 
@@ -148,7 +194,8 @@ def emit(role: Role, handler: str, *, records: int, failed: int,
 def timed(role: Role, handler: str) -> Iterator[None]:
     """Time one call of a user function that is a whole invocation (a reviewer's), and emit
     its metrics: one record, failed when the block raised."""
-    if not enabled():
+    settings = _settings()
+    if settings is None:
         yield
         return
     started = time.perf_counter()
@@ -157,8 +204,9 @@ def timed(role: Role, handler: str) -> Iterator[None]:
         yield
         failed = False
     finally:
-        emit(role, handler, records=1, failed=int(failed),
-             durations_ms=[(time.perf_counter() - started) * 1000.0])
+        _write(_lines(settings, role, handler, records=1, failed=int(failed),
+                      durations_ms=[(time.perf_counter() - started) * 1000.0],
+                      findings=None, new_attributes=None), None)
 
 
 class InspectionOutcome(Protocol):
@@ -184,10 +232,12 @@ class InspectionOutcome(Protocol):
 def emit_inspection(author: str, outcomes: Sequence[InspectionOutcome]) -> None:
     """An inspector invocation's metrics: findings and new attributes of the records that
     succeeded (every message of theirs was accepted), durations of every function call."""
-    if not enabled():
+    settings = _settings()
+    if settings is None:
         return
     ok = [o for o in outcomes if o.error is None]
-    emit("inspector", author, records=len(outcomes), failed=len(outcomes) - len(ok),
-         durations_ms=[o.duration_ms for o in outcomes if o.duration_ms is not None],
-         findings=sum(len(o.messages) - (1 if o.new_attributes else 0) for o in ok),
-         new_attributes=sum(o.new_attributes for o in ok))
+    _write(_lines(settings, "inspector", author, records=len(outcomes),
+                  failed=len(outcomes) - len(ok),
+                  durations_ms=[o.duration_ms for o in outcomes if o.duration_ms is not None],
+                  findings=sum(len(o.messages) - (1 if o.new_attributes else 0) for o in ok),
+                  new_attributes=sum(o.new_attributes for o in ok)), None)

@@ -18,6 +18,7 @@ from deepalert._lambda import (
     remaining_ms,
     unpack_event,
 )
+from deepalert._lambda._logging import apply_log_level
 from deepalert.errors import EventError, HandlerDefinitionError
 from deepalert.models import Report, ReportStatus, Severity, peek_report
 from deepalert.reviewer._signature import check_role_function, role_name
@@ -118,6 +119,7 @@ class Emitter(Generic[P, R]):
                 exception, or the error that kept a report from being read), after every
                 record was tried.
         """
+        apply_log_level()
         unpacked = unpack_event(event, payload="Report", direct_keys=_REPORT_KEYS)
         failures: list[tuple[EventRecord, BaseException]] = []
         records = unpacked.records

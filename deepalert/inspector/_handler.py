@@ -150,6 +150,9 @@ class Inspector(Generic[F]):
             raise EventError(
                 f"inspector {self.author!r} was called with an Attribute: the decorated object "
                 "is the Lambda handler; call .func(attr) to run the plain function")
+        from deepalert._lambda._logging import apply_log_level  # logging loads on first use
+
+        apply_log_level()
         unpacked = unpack_event(event, payload="Task", direct_keys=_DIRECT_KEYS)
         finding_url = self._queue_url(finding_queue_url, self._finding_queue_url,
                                       _FINDING_ENV, "finding_queue_url")

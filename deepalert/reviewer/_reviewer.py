@@ -12,6 +12,7 @@ from typing import Any, Generic, Literal, TypeVar, Union, cast, overload
 from typing_extensions import ParamSpec
 
 from deepalert._lambda import _metrics
+from deepalert._lambda._logging import apply_log_level
 from deepalert._wire import fold_name
 from deepalert.errors import EventError, HandlerDefinitionError, InvalidResultError
 from deepalert.models import Report, ReportResult, Severity
@@ -92,6 +93,7 @@ class Reviewer(Generic[P, R]):
             WireError: the report is one the core would not have written.
             Exception: whatever the function raised, with ``on_error="raise"``.
         """
+        apply_log_level()
         report = _event_report(event)
         result = self.review(report, context)
         if result is None:
