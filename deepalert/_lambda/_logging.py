@@ -23,6 +23,8 @@ __all__ = ["LEVEL_VARIABLES", "JsonLineFormatter", "apply_log_level"]
 
 LEVEL_VARIABLES = ("LOG_LEVEL", "POWERTOOLS_LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL")
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Lambda's advanced logging controls also use TRACE and FATAL; WARN is common.
+_ALIASES = {"TRACE": "DEBUG", "WARN": "WARNING", "FATAL": "CRITICAL"}
 
 _applied: tuple[str, int] | None = None  # (the variable's text, the level set from it)
 
@@ -43,8 +45,7 @@ def apply_log_level() -> None:
     if not raw or (_applied is not None and _applied[0] == raw):
         return
     text = raw.strip().upper()
-    if text == "WARN":
-        text = "WARNING"
+    text = _ALIASES.get(text, text)
     if text not in _LEVELS:
         raise ConfigurationError(
             f"{name}={raw[:40]!r} is not a logging level: use one of {', '.join(_LEVELS)}")

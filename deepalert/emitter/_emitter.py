@@ -120,6 +120,7 @@ class Emitter(Generic[P, R]):
                 record was tried.
         """
         apply_log_level()
+        _metrics.enabled()  # a bad setting fails here, before any report is acted on
         unpacked = unpack_event(event, payload="Report", direct_keys=_REPORT_KEYS)
         failures: list[tuple[EventRecord, BaseException]] = []
         records = unpacked.records

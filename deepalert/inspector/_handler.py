@@ -153,6 +153,7 @@ class Inspector(Generic[F]):
         from deepalert._lambda._logging import apply_log_level  # logging loads on first use
 
         apply_log_level()
+        _metrics.enabled()  # a bad setting fails here, before anything is sent
         unpacked = unpack_event(event, payload="Task", direct_keys=_DIRECT_KEYS)
         finding_url = self._queue_url(finding_queue_url, self._finding_queue_url,
                                       _FINDING_ENV, "finding_queue_url")

@@ -94,6 +94,7 @@ class Reviewer(Generic[P, R]):
             Exception: whatever the function raised, with ``on_error="raise"``.
         """
         apply_log_level()
+        _metrics.enabled()  # a bad setting fails the invocation, not the review
         report = _event_report(event)
         result = self.review(report, context)
         if result is None:

@@ -66,6 +66,8 @@ def invoke(role: str) -> None:
     ("LOG_LEVEL", "debug", logging.DEBUG),
     ("POWERTOOLS_LOG_LEVEL", "ERROR", logging.ERROR),
     ("AWS_LAMBDA_LOG_LEVEL", "WARN", logging.WARNING),
+    ("AWS_LAMBDA_LOG_LEVEL", "TRACE", logging.DEBUG),  # Lambda's own level names
+    ("LOG_LEVEL", "fatal", logging.CRITICAL),
 ])
 def test_every_role_honours_the_log_level(role: str, variable: str, value: str, level: int,
                                           fresh_logging: logging.Logger,

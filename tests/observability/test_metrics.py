@@ -218,3 +218,19 @@ def test_an_emitter_batch(capsys: pytest.CaptureFixture[str]) -> None:
     assert doc["Role"] == "emitter"
     assert (doc["Records"], doc["FailedRecords"], len(doc["FunctionDuration"])) == (4, 1, 2)
     assert "Findings" not in doc
+
+
+@pytest.mark.usefixtures("metrics_on")
+def test_a_bad_setting_fails_before_anything_is_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEEPALERT_METRICS_DIMENSIONS", "Colour")
+    sink = MemorySink()
+    with pytest.raises(ConfigurationError, match="DEEPALERT_METRICS_DIMENSIONS"):
+        run_intel("one", sink=sink)
+    assert sink.requests == 0
+    with pytest.raises(ConfigurationError, match="DEEPALERT_METRICS_DIMENSIONS"):
+        review_safe(direct_event(make_report()), FakeLambdaContext())
+
+
+@reviewer
+def review_safe(report: Report) -> Severity:
+    return Severity.SAFE
