@@ -34,6 +34,7 @@ with its page, line and reason.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -200,7 +201,9 @@ def mypy_results(page_modules: dict[str, tuple[PageModule, Path]]) -> dict[str, 
     """One ``mypy --strict`` run over every page module; the errors of each page, by page."""
     if not page_modules:
         return {}
-    cache = Path(tempfile.gettempdir()) / f"deepalert-docs-mypy-{abs(hash(str(ROOT)))}"
+    # A cache per checkout, kept between runs (str hashes change per process; sha1 does not).
+    key = hashlib.sha1(str(ROOT).encode()).hexdigest()[:12]
+    cache = Path(tempfile.gettempdir()) / f"deepalert-docs-mypy-{key}"
     paths = {str(path): module for module, path in page_modules.values()}
     run = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--disable-error-code", "empty-body",
