@@ -4,17 +4,14 @@ Off by default; ``DEEPALERT_METRICS=on`` turns them on. Each handler invocation 
 one EMF document per role and handler (more when it has over 100 function durations, the
 EMF limit for one metric's values), which CloudWatch Logs turns into metrics:
 
-=================  ============  =====================================================
-Metric             Unit          What
-=================  ============  =====================================================
-``Records``        Count         records (tasks, reports) the invocation handled
-``FailedRecords``  Count         of those, the ones that failed
-``Findings``       Count         Finding messages accepted by SQS (inspectors)
-``NewAttributes``  Count         new attributes sent in accepted messages (inspectors)
-``FunctionDuration`` Milliseconds  each call of the user's function
-=================  ============  =====================================================
+* ``Records`` (Count): records (tasks, reports) the invocation handled;
+* ``FailedRecords`` (Count): of those, the ones that failed;
+* ``Findings`` (Count, inspectors): Finding messages of records whose messages SQS accepted;
+* ``NewAttributes`` (Count, inspectors): new attributes in those records' messages;
+* ``FunctionDuration`` (Milliseconds): each call of the user's function that returned (for a
+  reviewer, every call).
 
-Settings (read at each invocation, so a test can change them):
+Settings (read at each invocation, so a test can change them; built once per environment):
 
 * ``DEEPALERT_METRICS``: ``on``/``true``/``1`` or ``off``/``false``/``0`` (default off).
   ``POWERTOOLS_METRICS_DISABLED=true`` turns them off too.
@@ -45,7 +42,6 @@ __all__ = [
     "MAX_VALUES",
     "InspectionOutcome",
     "Role",
-    "documents",
     "emit",
     "emit_inspection",
     "enabled",
@@ -158,19 +154,6 @@ def _lines(settings: _Settings, role: Role, handler: str, *, records: int, faile
         lines.append(f'{{"_aws":{{"Timestamp":{timestamp},"CloudWatchMetrics":[{directive}]}},'
                      f"{dimensions},{_dumps(values)[1:]}")
     return lines
-
-
-def documents(role: Role, handler: str, *, records: int, failed: int,
-              durations_ms: Sequence[float], findings: int | None = None,
-              new_attributes: int | None = None, now_ms: int | None = None
-              ) -> list[dict[str, object]]:
-    """The EMF documents of one invocation (the counts in the first), or [] when off."""
-    settings = _settings()
-    if settings is None:
-        return []
-    return [json.loads(line) for line in _lines(
-        settings, role, handler, records=records, failed=failed, durations_ms=durations_ms,
-        findings=findings, new_attributes=new_attributes, now_ms=now_ms)]
 
 
 def emit(role: Role, handler: str, *, records: int, failed: int,
