@@ -18,6 +18,7 @@ from deepalert.testing._http import (
     FakeSecretStore,
     RecordedRequest,
 )
+from deepalert.testing._fixtures import AlertFactory, PipelineFactory, ReportFactory
 from deepalert.testing._inspect import DEFAULT_REPORT_ID, InspectionResult, run_inspector
 from deepalert.testing._reports import (
     make_alert,
@@ -29,18 +30,19 @@ from deepalert.testing._reports import (
 from deepalert.testing._roles import EmitRun, ReviewRun, run_emitter, run_reviewer
 from deepalert.testing._sink import MemorySink, SentMessage
 
-# Plain sorted() order, which tests/inspector/test_testing_helpers.py holds (RUF022's order
-# would put DEFAULT_REPORT_ID first).
-__all__ = [  # noqa: RUF022
+__all__ = [
     "CannedHttpServer",
     "CannedResponse",
     "DEFAULT_REPORT_ID",
+    "AlertFactory",
     "EmitRun",
     "FakeLambdaContext",
     "FakeSecretStore",
     "InspectionResult",
     "MemorySink",
     "RecordedRequest",
+    "PipelineFactory",
+    "ReportFactory",
     "ReviewRun",
     "SentMessage",
     "direct_event",
