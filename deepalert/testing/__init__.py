@@ -12,13 +12,13 @@ from deepalert.testing._events import (
     sqs_event,
     sqs_sns_event,
 )
+from deepalert.testing._fixtures import AlertFactory, PipelineFactory, ReportFactory
 from deepalert.testing._http import (
     CannedHttpServer,
     CannedResponse,
     FakeSecretStore,
     RecordedRequest,
 )
-from deepalert.testing._fixtures import AlertFactory, PipelineFactory, ReportFactory
 from deepalert.testing._inspect import DEFAULT_REPORT_ID, InspectionResult, run_inspector
 from deepalert.testing._reports import (
     make_alert,
@@ -31,17 +31,17 @@ from deepalert.testing._roles import EmitRun, ReviewRun, run_emitter, run_review
 from deepalert.testing._sink import MemorySink, SentMessage
 
 __all__ = [
-    "CannedHttpServer",
-    "CannedResponse",
     "DEFAULT_REPORT_ID",
     "AlertFactory",
+    "CannedHttpServer",
+    "CannedResponse",
     "EmitRun",
     "FakeLambdaContext",
     "FakeSecretStore",
     "InspectionResult",
     "MemorySink",
-    "RecordedRequest",
     "PipelineFactory",
+    "RecordedRequest",
     "ReportFactory",
     "ReviewRun",
     "SentMessage",
