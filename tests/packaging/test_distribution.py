@@ -53,11 +53,13 @@ def test_the_wheel_and_sdist_build_and_pass_twine_check(dists: Path) -> None:
 
 
 def test_the_wheel_holds_the_package_data_and_no_bytecode(dists: Path) -> None:
-    """py.typed and the entry points ship; no caches or tests do."""
+    """py.typed, the scaffold's templates and the entry points ship; no caches or tests do."""
     with zipfile.ZipFile(dists / "deepalert-0.1.0-py3-none-any.whl") as zf:
         names = zf.namelist()
         entry_points = zf.read("deepalert-0.1.0.dist-info/entry_points.txt").decode()
     assert "deepalert/py.typed" in names
+    assert "deepalert/_templates/inspector/__NAME__.py.tmpl" in names
+    assert "deepalert/_templates/common/gitignore.tmpl" in names
     assert not [n for n in names if n.endswith(".pyc") or "__pycache__" in n]
     assert {n.split("/")[0] for n in names} == {"deepalert", "deepalert-0.1.0.dist-info"}
     assert "deepalert = deepalert.cli:main" in entry_points

@@ -51,6 +51,15 @@ def test_each_template_builds_its_function_with_deepalert_package(role: str,
     assert "deepalert" not in names
 
 
+def test_the_example_templates_pass_cfn_lint() -> None:
+    """cfn-lint (with the SAM translator) finds nothing in the three templates."""
+    lint = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"),
+                           *(str(ROOT / "examples" / role / "template.yaml") for role in EXAMPLES)],
+                          capture_output=True, text=True,
+                          env={**clean_env(), "AWS_DEFAULT_REGION": "us-east-1"})
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
 @pytest.mark.packaging
 def test_the_inspector_example_builds_as_sam_would_and_handles_a_task(
         offline_wheels: Path, tmp_path: Path) -> None:
