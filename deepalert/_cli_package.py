@@ -81,6 +81,8 @@ def _cmd_package(args: argparse.Namespace) -> int:
     print(f"{kind} for Python {bundle.python} on {bundle.architecture}: {where}", file=sys.stderr)
     print(f"  {bundle.files} files, {bundle.size / 1e6:.1f} MB, {bundle.compiled} modules "
           "compiled (unchecked-hash .pyc)", file=sys.stderr)
+    stands_for = f" (for {', '.join(bundle.replaced)})" if bundle.replaced else ""
+    print(f"  deepalert {bundle.deepalert}{stands_for}", file=sys.stderr)
     if bundle.left_out:
         names = ", ".join(f"{name} ({size / 1e6:.1f} MB)"
                           for name, size in sorted(bundle.left_out.items()))

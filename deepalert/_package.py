@@ -71,7 +71,10 @@ class Bundle:
         size: their total size in bytes.
         compiled: how many modules were compiled to ``.pyc``.
         left_out: the runtime-provided distributions removed, with their size in bytes.
-        not_compiled: files ``compileall`` refused (kept as source; reported, not fatal).
+        deepalert: the version and folder of the deepalert copy bundled.
+        replaced: the requirement lines naming deepalert that this copy stands for.
+        not_compiled: dependencies' files that do not compile (kept as they are, as pip
+            does; the project's own files must compile).
     """
 
     folder: Path | None
@@ -82,6 +85,8 @@ class Bundle:
     size: int = 0
     compiled: int = 0
     left_out: dict[str, int] = field(default_factory=dict)
+    deepalert: str = ""
+    replaced: list[str] = field(default_factory=list)
     not_compiled: list[str] = field(default_factory=list)
 
 
@@ -140,7 +145,8 @@ def build_bundle(
         What was built.
 
     Raises:
-        PackagingError: a wrong Python, an output in the way, or pip failing (its output says why).
+        PackagingError: a wrong Python, an output in the way, pip failing (its output says
+            why), or a project file that does not compile.
     """
     version = parse_python_version(python)
     if architecture not in ARCHITECTURES:
@@ -168,13 +174,20 @@ def build_bundle(
         if not include_boto3:
             bundle.left_out = _remove_distributions(root, RUNTIME_PROVIDED)
         shutil.rmtree(root / "bin", ignore_errors=True)  # console scripts: no use in Lambda
-        _copy_deepalert(root)
+        bundle.deepalert = _copy_deepalert(root)
+        if requirements is not None:
+            bundle.replaced = _requirement_lines(requirements)[1]
+        own: list[str] = []
         if include_source:
             skip = (*DEFAULT_EXCLUDES, *excludes)
             outputs = [p.resolve() for p in (folder, zip_file) if p is not None]
-            _copy_tree(project, root, skip, outputs)
-        bundle.compiled, bundle.not_compiled = _compile(
-            root, "/opt/python" if layer else "/var/task")
+            _copy_tree(project, root, skip, outputs, own)
+        bundle.compiled, failed = _compile(root, "/opt/python" if layer else "/var/task")
+        broken = sorted(set(failed) & set(own))
+        if broken:
+            raise PackagingError(f"{project / broken[0]} does not compile, so the function "
+                                 f"could not import it:\n{failed[broken[0]]}")
+        bundle.not_compiled = sorted(failed)
         files = sorted((p for p in stage.rglob("*") if p.is_file()),
                        key=lambda p: p.relative_to(stage).as_posix())
         bundle.files = len(files)
@@ -294,8 +307,9 @@ def _remove_distributions(root: Path, names: Iterable[str]) -> dict[str, int]:
     return removed
 
 
-def _copy_deepalert(root: Path) -> None:
-    """This installed copy of deepalert, with a dist-info so its version can be read."""
+def _copy_deepalert(root: Path) -> str:
+    """Copy this installed deepalert, with a dist-info so its version can be read; return
+    its version and folder."""
     source = Path(__file__).resolve().parent
     shutil.rmtree(root / "deepalert", ignore_errors=True)
     for stale in root.glob("deepalert-*.dist-info"):
@@ -307,6 +321,7 @@ def _copy_deepalert(root: Path) -> None:
     info.mkdir()
     (info / "METADATA").write_text(dist.read_text("METADATA") or "")
     (info / "INSTALLER").write_text("deepalert package\n")
+    return f"{dist.version} from {source}"
 
 
 def _excluded(name: str, patterns: Sequence[str]) -> bool:
@@ -314,15 +329,19 @@ def _excluded(name: str, patterns: Sequence[str]) -> bool:
 
 
 def _copy_tree(source: Path, target: Path, patterns: Sequence[str],
-               outputs: Sequence[Path]) -> None:
+               outputs: Sequence[Path], copied: list[str], prefix: str = "") -> None:
+    """Copy ``source`` into ``target`` but what ``patterns`` name; note each file in
+    ``copied`` (relative paths)."""
     for path in sorted(source.iterdir()):
         if _excluded(path.name, patterns) or path.resolve() in outputs:
             continue
         if path.is_dir():
             (target / path.name).mkdir(exist_ok=True)
-            _copy_tree(path, target / path.name, patterns, outputs)
+            _copy_tree(path, target / path.name, patterns, outputs, copied,
+                       f"{prefix}{path.name}/")
         elif path.is_file():
             shutil.copyfile(path, target / path.name)
+            copied.append(f"{prefix}{path.name}")
 
 
 _COMPILE = """
@@ -333,22 +352,25 @@ ok = compileall.compile_dir(root, ddir=prefix, quiet=1, workers=1,
 """
 
 
-def _compile(root: Path, prefix: str) -> tuple[int, list[str]]:
+def _compile(root: Path, prefix: str) -> tuple[int, dict[str, str]]:
     """Compile every module under ``root`` to unchecked-hash ``.pyc`` in ``__pycache__``.
 
     A separate interpreter with a fixed hash seed does it, so set constants come out in the
-    same order every time (reproducible bytes).
+    same order every time (reproducible bytes). Returns how many ``.pyc`` there are, and the
+    files that did not compile (path relative to ``root``: the compiler's message).
     """
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     done = subprocess.run([sys.executable, "-I", "-c", _COMPILE, str(root), prefix],
                           capture_output=True, text=True, env=env, check=False)
-    failed = sorted({m.group(1) for m in re.finditer(r"\*\*\* Error compiling '([^']+)'",
-                                                     done.stdout)})
-    not_compiled = [str(Path(f).relative_to(root)) if Path(f).is_absolute() else f
-                    for f in failed]
+    failed: dict[str, str] = {}
+    for chunk in done.stdout.split("*** Error compiling ")[1:]:
+        match = re.match(r"'([^']+)'\.\.\.\n(.*)", chunk, re.DOTALL)
+        if match:
+            path = Path(match.group(1))
+            rel = path.relative_to(root).as_posix() if path.is_absolute() else str(path)
+            failed[rel] = match.group(2).strip()
     compiled = sum(1 for _ in root.rglob("__pycache__/*.pyc"))
-    return compiled, not_compiled
+    return compiled, failed
 
 
 def _write_zip(stage: Path, files: Sequence[Path], target: Path) -> None:

@@ -135,6 +135,8 @@ def test_the_bundle_has_the_code_deepalert_and_its_deps_but_not_the_runtimes_bot
             assert (out / "deepalert" / rel).read_bytes() == source.read_bytes(), rel
     assert f"function bundle for Python {RUNNING} on x86_64" in err
     assert "left out, the Lambda runtime provides them: jmespath (0.1 MB)" in err
+    assert (f"deepalert {deepalert.__version__}"
+            f" from {installed} (for deepalert>=0.1)") in err
 
 
 def test_every_module_has_an_unchecked_hash_pyc_naming_its_lambda_path(
@@ -276,6 +278,22 @@ def test_outputs_in_the_way_are_refused_unless_forced(project: Path, tmp_path: P
     with pytest.raises(PackagingError, match="give --out FOLDER and/or --zip FILE"):
         build_bundle(project)
     assert (tmp_path / "full" / "keep.txt").read_text() == "mine"
+
+
+def test_a_project_file_that_does_not_compile_fails_the_build(
+        project: Path, offline_wheels: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The function could never import it: the build stops, naming the file and the line."""
+    broken = tmp_path / "project"
+    shutil.copytree(project, broken)
+    (broken / "helpers" / "broken.py").write_text("def oops(:\n")
+    out = tmp_path / "bundle"
+    assert package(broken, offline_wheels, "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert f"{broken / 'helpers' / 'broken.py'} does not compile" in err
+    assert 'File "/var/task/helpers/broken.py", line 1' in err
+    assert "SyntaxError" in err
+    assert not out.exists()
 
 
 def test_pip_failing_is_reported_with_its_reason(project: Path, offline_wheels: Path,
