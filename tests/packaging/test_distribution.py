@@ -113,3 +113,12 @@ def test_an_editable_install_type_checks_downstream_code(
     assert where[0] == str(ROOT / "deepalert" / "__init__.py")
     assert where[1] == ["deepalert.testing.pytest_plugin"].__repr__()
     assert where[2] == ["deepalert.cli:main"].__repr__()
+    cli = subprocess.run([str(python.parent / "deepalert"), "new", "--help"],
+                         capture_output=True, text=True, env=clean_env(), cwd=project)
+    assert cli.returncode == 0
+    assert "inspector,reviewer,emitter" in cli.stdout
+    templates = subprocess.run(
+        [str(python), "-I", "-c", "from deepalert._scaffold import files_for; "
+                                  "print(sorted(files_for('emitter', 'x1')))"],
+        capture_output=True, text=True, env=clean_env(), cwd=project, check=True)
+    assert "'x1.py'" in templates.stdout
