@@ -274,8 +274,11 @@ def _pip_install(root: Path, requirements: Path | None, version: str, architectu
     command += [*pip_options, *wanted]
     done = subprocess.run(command, capture_output=True, text=True, cwd=cwd, check=False)
     if done.returncode != 0:
-        raise PackagingError("pip could not install the requirements for Python "
-                             f"{version} on Lambda {architecture}:\n{done.stderr.strip()}")
+        raise PackagingError(
+            f"pip could not install the requirements for Python {version} on Lambda "
+            f"{architecture}:\n{done.stderr.strip()}\n(only binary wheels for Lambda's "
+            "platform can be used: a requirement published as source only must be built in a "
+            "Lambda-like container, such as the runtime's image)")
 
 
 def _canonical(name: str) -> str:
