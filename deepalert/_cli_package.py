@@ -31,9 +31,11 @@ def add_parser(subparsers: Any) -> None:
                          help="leave the project's own files out (a layer of dependencies)")
     package.add_argument("--python", metavar="VERSION",
                          help="the runtime's Python, such as 3.12 or python3.12; must be the "
-                              "Python running this (default: this Python)")
-    package.add_argument("--arch", choices=("x86_64", "arm64"), default="x86_64",
-                         help="the function's architecture (default: x86_64)")
+                              "Python running this (default: the Runtime PROJECT/template.yaml "
+                              "names, else this Python)")
+    package.add_argument("--arch", choices=("x86_64", "arm64"),
+                         help="the function's architecture (default: the Architectures "
+                              "PROJECT/template.yaml names, else x86_64)")
     package.add_argument("--requirements", metavar="FILE",
                          help="the requirements file (default: PROJECT/requirements.txt if "
                               "present); lines naming deepalert are dropped")

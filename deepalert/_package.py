@@ -34,6 +34,7 @@ __all__ = [
     "PackagingError",
     "build_bundle",
     "parse_python_version",
+    "template_defaults",
 ]
 
 #: Distributions the Lambda Python runtimes already provide: left out unless ``include_boto3``.
@@ -115,7 +116,7 @@ def build_bundle(
     zip_file: Path | None = None,
     layer: bool = False,
     python: str | None = None,
-    architecture: str = "x86_64",
+    architecture: str | None = None,
     requirements: Path | None = None,
     include_source: bool = True,
     include_boto3: bool = False,
@@ -131,8 +132,10 @@ def build_bundle(
         zip_file: write the bundle as this zip (refused if it exists, unless ``force``).
         layer: put everything under ``python/``, as Lambda layers expect.
         python: the runtime's Python version (``"3.12"`` or ``"python3.12"``); must be the
-            Python running this. ``None``: this Python.
-        architecture: the function's architecture, ``"x86_64"`` or ``"arm64"``.
+            Python running this. ``None``: the one ``project/template.yaml`` names, if all its
+            functions name one; else this Python.
+        architecture: the function's architecture, ``"x86_64"`` or ``"arm64"``. ``None``: the
+            one ``project/template.yaml`` names, if all its functions name one; else x86_64.
         requirements: the requirements file (default: ``project/requirements.txt`` if present).
             Lines naming ``deepalert`` are dropped: this installed copy is bundled instead.
         include_source: copy the project's own files (a layer of dependencies only without).
@@ -148,15 +151,23 @@ def build_bundle(
         PackagingError: a wrong Python, an output in the way, pip failing (its output says
             why), or a project file that does not compile.
     """
-    version = parse_python_version(python)
-    if architecture not in ARCHITECTURES:
-        raise PackagingError(f"--arch {architecture!r}: expected one of "
-                             f"{', '.join(ARCHITECTURES)}")
     if folder is None and zip_file is None:
         raise PackagingError("nowhere to write the bundle: give --out FOLDER and/or --zip FILE")
     project = project.resolve()
     if not project.is_dir():
         raise PackagingError(f"{project}: not a folder")
+    named_python, named_arch = template_defaults(project)
+    if python is None and named_python is not None:
+        try:
+            parse_python_version(named_python)
+        except PackagingError as exc:
+            raise PackagingError(f"{project / 'template.yaml'} names Runtime: python"
+                                 f"{named_python}; {exc}") from None
+    version = parse_python_version(python or named_python)
+    architecture = architecture or named_arch or "x86_64"
+    if architecture not in ARCHITECTURES:
+        raise PackagingError(f"--arch {architecture!r}: expected one of "
+                             f"{', '.join(ARCHITECTURES)}")
     if requirements is None and (project / "requirements.txt").is_file():
         requirements = project / "requirements.txt"
     if requirements is not None and not requirements.is_file():
@@ -200,6 +211,21 @@ def build_bundle(
             folder.parent.mkdir(parents=True, exist_ok=True)
             shutil.copytree(stage, folder)
     return bundle
+
+
+def template_defaults(project: Path) -> tuple[str | None, str | None]:
+    """The Python version and architecture ``project/template.yaml`` gives its functions,
+    each ``None`` unless the template names exactly one (``Runtime: python3.12``,
+    ``Architectures: [arm64]``, in ``Globals`` or the functions)."""
+    path = project / "template.yaml"
+    if not path.is_file():
+        return None, None
+    text = path.read_text(encoding="utf-8", errors="replace")
+    pythons = set(re.findall(r"^\s*Runtime:\s*[\"']?python(3\.\d+)", text, re.MULTILINE))
+    arches = set(re.findall(r"^\s*Architectures:\s*\[?\s*[\"']?(x86_64|arm64)", text,
+                            re.MULTILINE))
+    return (pythons.pop() if len(pythons) == 1 else None,
+            arches.pop() if len(arches) == 1 else None)
 
 
 def _check_output(folder: Path | None, zip_file: Path | None, force: bool) -> None:

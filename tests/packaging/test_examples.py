@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from deepalert import Attribute, Task
+from deepalert._package import template_defaults
 from deepalert.testing import sqs_sns_event
 from tests.packaging.conftest import ROOT, clean_env
 from tests.reviewer.test_example import load_template
@@ -46,6 +47,7 @@ def test_each_template_builds_its_function_with_deepalert_package(role: str,
     defaults = makefile_defaults(code)
     assert f"python{defaults['PYTHON_VERSION']}" == props["Runtime"]
     assert [defaults["ARCH"]] == props["Architectures"]
+    assert template_defaults(code) == (defaults["PYTHON_VERSION"], defaults["ARCH"])
     names = [line.split()[0] for line in (code / "requirements.txt").read_text().splitlines()
              if line.strip() and not line.startswith("#")]
     assert "deepalert" not in names

@@ -23,6 +23,7 @@ from deepalert._package import (
     _own_requirements,
     build_bundle,
     parse_python_version,
+    template_defaults,
 )
 from deepalert.cli import main
 from deepalert.testing import sqs_sns_event
@@ -248,6 +249,39 @@ def test_a_target_python_other_than_the_running_one_is_refused(
     assert f"the bundle is for Python {other} but this is Python {RUNNING}" in err
     assert f"python{other} -m deepalert package" in err
     assert not out.exists()
+
+
+def test_the_templates_runtime_is_the_default_target_and_is_checked(
+        project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With no --python, a template naming another Python's runtime is refused, saying
+    where that Python came from."""
+    other = "3.9" if RUNNING != "3.9" else "3.10"
+    mismatched = tmp_path / "project"
+    shutil.copytree(project, mismatched)
+    (mismatched / "template.yaml").write_text(
+        f"Globals:\n  Function:\n    Runtime: python{other}\n    Architectures: [arm64]\n")
+    assert main(["package", str(mismatched), "--zip", str(tmp_path / "b.zip")]) == 2
+    err = capsys.readouterr().err
+    assert f"template.yaml names Runtime: python{other}; the bundle is for Python {other}" in err
+    assert not (tmp_path / "b.zip").exists()
+
+
+@pytest.mark.parametrize(("template", "expected"), [
+    ("Globals:\n  Function:\n    Runtime: python3.12\n    Architectures: [arm64]\n",
+     ("3.12", "arm64")),
+    ("Resources:\n  A:\n    Properties:\n      Runtime: python3.11\n"
+     "      Architectures:\n        - x86_64\n  B:\n    Properties:\n"
+     "      Runtime: python3.11\n", ("3.11", None)),
+    ("Resources:\n  A:\n    Properties:\n      Runtime: python3.11\n"
+     "  B:\n    Properties:\n      Runtime: python3.12\n", (None, None)),
+    ("Resources: {}\n", (None, None)),
+])
+def test_template_defaults_are_taken_only_when_the_template_names_one(
+        template: str, expected: tuple[str | None, str | None], tmp_path: Path) -> None:
+    """One Runtime (and one architecture) across the template: that one; several: none."""
+    (tmp_path / "template.yaml").write_text(template)
+    assert template_defaults(tmp_path) == expected
+    assert template_defaults(tmp_path / "missing") == (None, None)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
