@@ -52,7 +52,11 @@ def test_a_new_project_passes_its_tests_mypy_strict_and_cfn_lint(
                           env=clean_env())
     assert mypy.returncode == 0, mypy.stdout + mypy.stderr
     assert "Success: no issues found in 2 source files" in mypy.stdout
-    lint = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), "template.yaml"],
+    # The template's runtime is the running Python's (the bundle's bytecode is for it), so the
+    # date-dependent runtime deprecation check (E2533) says when AWS retires that Python, not
+    # whether the template is right.
+    lint = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), "--ignore-checks",
+                           "E2533", "--", "template.yaml"],
                           cwd=folder,
                           capture_output=True, text=True,
                           env={**clean_env(), "AWS_DEFAULT_REGION": "us-east-1"})
