@@ -20,10 +20,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from deepalert._lambda import PartialBatchResponse
+from deepalert.core._clock import Clock
+from deepalert.core._core import Core, CoreSettings, LateAlertPolicy, Receipt
+from deepalert.core._store import ReportStore
 from deepalert.errors import DeepAlertError
-from deepalert.local._clock import Clock, ManualClock
-from deepalert.local._core import Core, CoreSettings, LateAlertPolicy, Receipt
-from deepalert.local._store import MemoryStore, ReportStore
+from deepalert.local._clock import ManualClock
+from deepalert.local._store import MemoryStore
 from deepalert.models import Alert, Attribute, Report, ReportStatus, Task, peek_report
 from deepalert.testing._context import FakeLambdaContext
 from deepalert.testing._events import sns_event

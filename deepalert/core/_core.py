@@ -15,9 +15,9 @@ publishReport              :meth:`Core.publish`
 =========================  =====================================================
 
 Messages come in and go out as JSON text through the wire codec. Storage is a
-:class:`~deepalert.local.ReportStore`, time a :class:`~deepalert.local.Clock`, and every
-hand-off (the Step Functions delays, SNS topics, the reviewer invocation) a :class:`Delivery`,
-so an AWS-backed core can reuse this logic unchanged.
+:class:`~deepalert.core.ReportStore`, time a :class:`~deepalert.core.Clock`, and every
+hand-off (the Step Functions delays, SNS topics, the reviewer invocation) a :class:`Delivery`:
+``deepalert.local`` runs this logic in one process, ``deepalert.core.aws`` on AWS's services.
 """
 
 from __future__ import annotations
@@ -25,15 +25,21 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from deepalert import _wire
 from deepalert._wire import GoTime
+from deepalert.core._clock import Clock
+from deepalert.core._store import (
+    ReportStore,
+    StoredFinding,
+    StoredReceipt,
+    StoredReport,
+    TakenReport,
+)
 from deepalert.errors import ContentError, WireError
-from deepalert.local._clock import Clock
-from deepalert.local._store import ReportStore, StoredFinding, StoredReport
 from deepalert.models import (
     CONTENT_TYPES,
     Alert,
@@ -47,7 +53,7 @@ from deepalert.models import (
     Task,
 )
 
-__all__ = ["Core", "CoreSettings", "Delivery", "LateAlertPolicy", "Receipt"]
+__all__ = ["Core", "CoreSettings", "Delivery", "Feedback", "LateAlertPolicy", "Receipt"]
 
 LateAlertPolicy = Literal["review-again", "go"]
 """What an alert arriving after its report was published does (protocol notes §2.6 item 3).
@@ -94,12 +100,23 @@ class CoreSettings:
         window: how long one AlertID keeps feeding one report (Go: 3 hours, from the first
             alert, not extended by later ones); also how long attribute dedup lasts.
         late_alerts: see :data:`LateAlertPolicy`.
+        max_feedback_depth: how many rounds of feedback one report follows. An alert's
+            attributes are depth 0; an attribute an inspector found for a depth-``n`` task is
+            depth ``n + 1``. New attributes deeper than this are recorded in the report but not
+            inspected, and reported as cut off (:class:`Feedback`), so that an inspector that
+            always finds something new cannot keep a report busy forever (the Go core follows
+            feedback until the attribute cache repeats itself, which may be never).
     """
 
     inspect_delay: timedelta = timedelta(minutes=5)
     review_delay: timedelta = timedelta(minutes=10)
     window: timedelta = timedelta(hours=3)
     late_alerts: LateAlertPolicy = "review-again"
+    max_feedback_depth: int = 8
+
+    def __post_init__(self) -> None:
+        if self.max_feedback_depth < 0:
+            raise ValueError("CoreSettings.max_feedback_depth must be 0 or more")
 
 
 @dataclass(frozen=True)
@@ -109,6 +126,21 @@ class Receipt:
     report_id: str
     status: str
     alert_id: str
+    repeated: bool = False
+    """The alert's delivery key was seen before and fully handled: nothing was done again."""
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What :meth:`Core.feed_back` did with an inspector's new attributes."""
+
+    report_id: str
+    sent: int
+    """Tasks published for attributes new to the report."""
+    depth: int
+    """The feedback round these attributes belong to (1 for attributes found from an alert's)."""
+    cut_off: list[Attribute] = field(default_factory=list)
+    """New attributes deeper than ``max_feedback_depth``: recorded, not inspected."""
 
 
 class Core:
@@ -131,11 +163,23 @@ class Core:
         self.settings = settings or CoreSettings()
         self._new_id = new_id
         self._reviews_pending: set[str] = set()
+        # A store written before receipts and depths existed: keep them here instead.
+        self._durable = all(hasattr(store, name) for name in
+                            ("get_receipt", "put_receipt", "attribute_depth"))
+        self._receipts: dict[str, StoredReceipt] = {}
+        self._depths: dict[tuple[str, str], int] = {}
 
     # --- receptAlert -------------------------------------------------------------------------
 
-    def receive_alert(self, data: str | bytes) -> Receipt:
+    def receive_alert(self, data: str | bytes, *, key: str | None = None) -> Receipt:
         """Validate an alert and fold it into its report (receptAlert + HandleAlert).
+
+        Args:
+            data: the alert's JSON.
+            key: what identifies this delivery of the alert (an SQS ``messageId``, a file
+                and position). The same key again finishes what an interrupted first attempt
+                began and stores nothing twice; once handled, it changes nothing
+                (``Receipt.repeated``). Without a key every call is a new alert, as in Go.
 
         Raises:
             WireError: the alert is not readable.
@@ -145,12 +189,25 @@ class Core:
         alert.validate_limits()
         now = self.clock.now()
         alert_id = alert.alert_id()
-        taken = self.store.take_report(alert_id, self._new_id(), now, self.settings.window)
+        prior = None if key is None else self._get_receipt(key)
+        if prior is not None and prior.done:
+            status = ReportStatus.NEW if prior.is_new else ReportStatus.MORE
+            return Receipt(prior.report_id, status, alert_id, repeated=True)
+        if prior is not None:
+            taken = TakenReport(prior.report_id, prior.is_new, prior.created_at)
+        else:
+            taken = self.store.take_report(alert_id, self._new_id(), now, self.settings.window)
+            if key is not None:
+                self._put_receipt(key, StoredReceipt(taken.report_id, taken.is_new,
+                                                     taken.created_at), now)
         report_id = taken.report_id
         previous = None if taken.is_new else self.store.get_report(report_id)
         status = ReportStatus.NEW if taken.is_new else ReportStatus.MORE
         alert_json = alert.to_json()
-        self.store.save_alert(report_id, alert_json)
+        if key is None:
+            self.store.save_alert(report_id, alert_json)
+        else:
+            self.store.save_alert(report_id, alert_json, key=key)
 
         # The state machines' input: the report with this one alert (as Go marshals it).
         report = _report_json(report_id, [alert_json], [], [], _EMPTY_RESULT, status,
@@ -161,7 +218,22 @@ class Core:
             self._schedule_review(report_id, report)
         self.store.put_report(StoredReport(report_id, status, _EMPTY_RESULT, taken.created_at))
         self.publish(report_id)
+        if key is not None:
+            self._put_receipt(key, StoredReceipt(report_id, taken.is_new, taken.created_at,
+                                                 done=True), now)
         return Receipt(report_id, status, alert_id)
+
+    def _get_receipt(self, key: str) -> StoredReceipt | None:
+        if self._durable:
+            return self.store.get_receipt(key)
+        return self._receipts.get(key)
+
+    def _put_receipt(self, key: str, receipt: StoredReceipt, now: datetime) -> None:
+        if self._durable:
+            # Kept as long as an alert of the report may still arrive.
+            self.store.put_receipt(key, receipt, now, self.settings.window)
+        else:
+            self._receipts[key] = receipt
 
     def _schedule_review(self, report_id: str, report: str) -> None:
         if report_id in self._reviews_pending:
@@ -192,23 +264,38 @@ class Core:
                 sent += 1
         return sent
 
-    def _remember(self, report_id: str, attr_hash: str, attr: Attribute, now: datetime) -> bool:
+    def _remember(self, report_id: str, attr_hash: str, attr: Attribute, now: datetime,
+                  depth: int = 0) -> bool:
         stored = attr.model_copy(update={
             "context": _sorted(attr.context),
             # report.attributes[].timestamp: the attribute's own, else the dispatch time.
             "timestamp": attr.timestamp if attr.timestamp is not None else _go_time(now),
         })
-        return self.store.put_attribute(report_id, attr_hash, stored.to_json(), now,
-                                        self.settings.window)
+        if depth and self._durable:
+            return self.store.put_attribute(report_id, attr_hash, stored.to_json(), now,
+                                            self.settings.window, depth=depth)
+        fresh = self.store.put_attribute(report_id, attr_hash, stored.to_json(), now,
+                                         self.settings.window)
+        if fresh and depth:
+            self._depths[report_id, attr_hash] = depth
+        return fresh
+
+    def _depth(self, report_id: str, attr_hash: str) -> int | None:
+        if self._durable:
+            return self.store.attribute_depth(report_id, attr_hash)
+        return self._depths.get((report_id, attr_hash))
 
     # --- submitFinding -----------------------------------------------------------------------
 
-    def submit_finding(self, finding_json: str | bytes) -> Finding:
+    def submit_finding(self, finding_json: str | bytes, *, key: str | None = None) -> Finding:
         """Store a finding under its attribute's hash.
 
         Unlike the Go core, a content that does not fit the struct its ``type`` names is
         refused here (raising :class:`~deepalert.ContentError`) instead of being stored and
         breaking every later compile of the report (protocol notes §2.8 item 8).
+
+        ``key`` identifies this delivery (an SQS ``messageId``): the same key again stores
+        nothing twice. Without one, every call stores a finding, as in Go.
         """
         finding = Finding.from_json(finding_json)
         content_json = ""
@@ -222,25 +309,41 @@ class Core:
             assert content is not None
             content_json = content.to_json()
         attr_json = finding.attribute.to_json()
-        self.store.save_finding(finding.report_id, StoredFinding(
-            finding.attribute.hash(), attr_json, finding.type, content_json))
+        stored = StoredFinding(finding.attribute.hash(), attr_json, finding.type, content_json)
+        if key is None:
+            self.store.save_finding(finding.report_id, stored)
+        else:
+            self.store.save_finding(finding.report_id, stored, key=key)
         return finding
 
     # --- feedbackAttribute -------------------------------------------------------------------
 
     def feedback_attribute(self, message: str | bytes) -> int:
         """Publish a task for each new attribute an inspector found; return how many."""
+        return self.feed_back(message).sent
+
+    def feed_back(self, message: str | bytes) -> Feedback:
+        """:meth:`feedback_attribute`, saying also what ``max_feedback_depth`` cut off."""
         feedback = ReportAttribute.from_json(message)
+        report_id = feedback.report_id
         now = self.clock.now()
+        # The task attribute an inspector echoes is the attribute as the core remembered it
+        # when it came from feedback; an alert's attribute (depth 0) is remembered before its
+        # timestamp is filled in, so its echo is not found, and counts as depth 0 too.
+        depth = (self._depth(report_id, feedback.origin_attr.hash()) or 0) + 1
+        result = Feedback(report_id, 0, depth)
         sent = 0
         for attr in feedback.attributes or ():
-            if not self._remember(feedback.report_id, attr.hash(), attr, now):
+            if not self._remember(report_id, attr.hash(), attr, now, depth):
+                continue
+            if depth > self.settings.max_feedback_depth:
+                result.cut_off.append(attr)
                 continue
             task_attr = attr.model_copy(update={"context": _sorted(attr.context)})
-            task = Task.model_construct(report_id=feedback.report_id, attribute=task_attr)
+            task = Task.model_construct(report_id=report_id, attribute=task_attr)
             self.delivery.publish_task(task.to_json())
             sent += 1
-        return sent
+        return Feedback(report_id, sent, depth, result.cut_off)
 
     # --- compileReport -----------------------------------------------------------------------
 
