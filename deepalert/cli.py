@@ -114,6 +114,11 @@ def _parser() -> argparse.ArgumentParser:
     cases = sub.add_parser("cases", help="run a reviewer's declared cases")
     cases.add_argument("reviewer", metavar="MODULE:NAME")
     cases.set_defaults(handler=_cmd_cases)
+
+    from deepalert import _cli_send, _cli_template  # AWS commands, each in its own module
+
+    _cli_send.add_parser(sub)
+    _cli_template.add_parser(sub)
     return parser
 
 
