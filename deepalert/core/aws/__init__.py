@@ -1,0 +1,10 @@
+"""The DeepAlert core on AWS: a DynamoDB store with the Go core's item layout, an SNS and
+Step Functions delivery, and the Lambda entry points (re-exported by
+:mod:`deepalert.core.handlers`).
+
+Importing this package loads no boto3: clients are made on first use.
+"""
+
+from deepalert.core.aws._delivery import AwsDelivery, execution_name
+
+__all__ = ["AwsDelivery", "execution_name"]
