@@ -222,6 +222,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if progress and count % _PROGRESS_EVERY == 0:
             print(f"deepalert run: {count:,} alerts submitted", file=sys.stderr)
     pipeline.run()
+    if progress and (pipeline.resumed or pipeline.repeated):
+        print(f"deepalert run: resumed {pipeline.resumed} pending steps from {args.db}; "
+              f"{pipeline.repeated} alerts were stored already", file=sys.stderr)
     out = sys.stdout
     reports = pipeline.published_json()
     if args.output == "json":
