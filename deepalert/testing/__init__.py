@@ -3,6 +3,7 @@
 Everything here runs without AWS. The package's own tests use these same helpers.
 """
 
+from deepalert.testing._aws import AwsCore, CoreFunction, Execution
 from deepalert.testing._context import FakeLambdaContext
 from deepalert.testing._events import (
     direct_event,
@@ -25,7 +26,10 @@ from deepalert.testing._sink import MemorySink, SentMessage
 
 __all__ = [
     "DEFAULT_REPORT_ID",
+    "AwsCore",
+    "CoreFunction",
     "EmitRun",
+    "Execution",
     "FakeLambdaContext",
     "InspectionResult",
     "MemorySink",
