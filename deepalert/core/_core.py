@@ -152,12 +152,17 @@ class Core:
         delivery: how work is handed on.
         settings: timings and defect choices.
         new_id: makes report IDs (UUIDv4 by default, as the core does).
+        publish_on_write: publish a report each time it is written, as the local pipeline
+            does; ``False`` where something else publishes (on AWS, the table's stream and
+            ``publish_report``) and the core's steps run in separate functions.
     """
 
     def __init__(self, store: ReportStore, clock: Clock, delivery: Delivery,
                  settings: CoreSettings | None = None,
-                 new_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> None:
+                 new_id: Callable[[], str] = lambda: str(uuid.uuid4()), *,
+                 publish_on_write: bool = True) -> None:
         self.store = store
+        self.publish_on_write = publish_on_write
         self.clock = clock
         self.delivery = delivery
         self.settings = settings or CoreSettings()
@@ -217,7 +222,8 @@ class Core:
                             and self.settings.late_alerts == "review-again"):
             self._schedule_review(report_id, report)
         self.store.put_report(StoredReport(report_id, status, _EMPTY_RESULT, taken.created_at))
-        self.publish(report_id)
+        if self.publish_on_write:
+            self.publish(report_id)
         if key is not None:
             self._put_receipt(key, StoredReceipt(report_id, taken.is_new, taken.created_at,
                                                  done=True), now)
@@ -236,9 +242,12 @@ class Core:
             self._receipts[key] = receipt
 
     def _schedule_review(self, report_id: str, report: str) -> None:
-        if report_id in self._reviews_pending:
-            return
-        self._reviews_pending.add(report_id)
+        # In one process, a review already pending covers a late alert too. Run as separate
+        # functions (publish_on_write off), this process never sees the review run.
+        if self.publish_on_write:
+            if report_id in self._reviews_pending:
+                return
+            self._reviews_pending.add(report_id)
         self.delivery.schedule_review(self.settings.review_delay, report)
 
     # --- dispatchInspection ------------------------------------------------------------------
@@ -309,7 +318,9 @@ class Core:
             assert content is not None
             content_json = content.to_json()
         attr_json = finding.attribute.to_json()
-        stored = StoredFinding(finding.attribute.hash(), attr_json, finding.type, content_json)
+        stored = StoredFinding(finding.attribute.hash(), attr_json, finding.type, content_json,
+                               _go_finding(finding, attr_json)
+                               if getattr(self.store, "keeps_finding_json", False) else "")
         if key is None:
             self.store.save_finding(finding.report_id, stored)
         else:
@@ -398,16 +409,18 @@ class Core:
         return self.submit_review(report_id, result_json)
 
     def submit_review(self, report_id: str, result_json: str | None) -> str | None:
-        """Store the reviewer's verdict as ``published`` and publish (submitReport)."""
+        """Store the reviewer's verdict as ``published`` and publish (submitReport).
+
+        Returns the published report, or ``None`` when the report is unknown or
+        ``publish_on_write`` is off.
+        """
         row = self.store.get_report(report_id)
         if row is None:
             return None
-        result = ReportResult() if result_json is None else ReportResult.from_json(result_json)
-        if result.severity == "":
-            result = ReportResult(severity=Severity.UNCLASSIFIED, reason=result.reason)
+        result = verdict(result_json)
         self.store.put_report(StoredReport(report_id, ReportStatus.PUBLISHED, result.to_json(),
                                            row.created_at))
-        return self.publish(report_id)
+        return self.publish(report_id) if self.publish_on_write else None
 
     # --- publishReport -----------------------------------------------------------------------
 
@@ -417,6 +430,28 @@ class Core:
         if report is not None:
             self.delivery.publish_report(report)
         return report
+
+
+def verdict(result_json: str | None) -> ReportResult:
+    """What submitReport stores for a reviewer's output: no result or an empty severity is
+    ``unclassified``.
+
+    Raises:
+        WireError: the output is not a ReportResult.
+    """
+    result = ReportResult() if result_json is None else ReportResult.from_json(result_json)
+    if result.severity == "":
+        result = ReportResult(severity=Severity.UNCLASSIFIED, reason=result.reason)
+    return result
+
+
+def _go_finding(finding: Finding, attr_json: str) -> str:
+    # json.Marshal(Finding) as the Go core stores it: content is an interface{}, so its
+    # objects' keys come out sorted.
+    return (f'{{"report_id":{_go_string(finding.report_id)},'
+            f'"author":{_go_string(finding.author)},"attribute":{attr_json},'
+            f'"type":{_go_string(finding.type)},'
+            f'"content":{_wire.go_dumps(finding.content, sort_keys=True)}}}')
 
 
 @functools.lru_cache(maxsize=8)

@@ -64,6 +64,9 @@ class StoredFinding(NamedTuple):
     """``host``, ``user`` or ``binary``; anything else adds no content, as in the core."""
     content: str
     """The content JSON as the core's typed struct writes it."""
+    finding: str = ""
+    """The whole Finding as the Go core stores it, for stores that keep it (DynamoDB's
+    ``content/`` items); empty otherwise."""
 
 
 @runtime_checkable

@@ -172,8 +172,8 @@ class LocalPipeline:
         settings = settings or CoreSettings()
         if late_alerts is not None:
             settings = dataclasses.replace(settings, late_alerts=late_alerts)
-        kwargs = {} if new_id is None else {"new_id": new_id}
-        self.core = Core(self.store, self.clock, self, settings, **kwargs)
+        self.core = (Core(self.store, self.clock, self, settings) if new_id is None
+                     else Core(self.store, self.clock, self, settings, new_id))
         self.errors: list[PipelineError] = []
         self.publications = 0
         self._events: list[_Event] = []

@@ -6,5 +6,6 @@ Importing this package loads no boto3: clients are made on first use.
 """
 
 from deepalert.core.aws._delivery import AwsDelivery, execution_name
+from deepalert.core.aws._store import DynamoStore
 
-__all__ = ["AwsDelivery", "execution_name"]
+__all__ = ["AwsDelivery", "DynamoStore", "execution_name"]

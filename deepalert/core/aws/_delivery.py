@@ -101,12 +101,16 @@ from typing import Any
 from deepalert._lambda._sqs import BatchSender, OutMessage
 from deepalert.errors import DeliveryError
 
-__all__ = ["SNS_MAX_BYTES", "AwsDelivery", "execution_name"]
+__all__ = ["SNS_MAX_BYTES", "AwsDelivery", "MessageTooLargeError", "execution_name"]
 
 SNS_MAX_BYTES = 262_144
 """The largest SNS message, and ``PublishBatch`` request (256 KiB)."""
 
 _log = logging.getLogger("deepalert.core")
+
+
+class MessageTooLargeError(DeliveryError, ValueError):
+    """A message over SNS's size limit: it can never be published as it is."""
 
 
 def execution_name(report_id: str, execution_input: str) -> str:
@@ -213,8 +217,9 @@ class AwsDelivery:
     def _queue(self, topic: str, body: str) -> None:
         message = OutMessage.of(topic, body, len(self._outbox))
         if message.size > SNS_MAX_BYTES:
-            raise DeliveryError(f"a message of {message.size:,} bytes is over SNS's limit of "
-                                f"{SNS_MAX_BYTES:,} bytes; it cannot be published")
+            raise MessageTooLargeError(f"a message of {message.size:,} bytes is over SNS's "
+                                       f"limit of {SNS_MAX_BYTES:,} bytes; it cannot be "
+                                       "published")
         self._outbox.append(message)
 
     def _start(self, machine: str, execution_input: str) -> None:
