@@ -155,8 +155,6 @@ class AwsCore:
                  parameters: Mapping[str, str] | None = None, region: str = "us-east-1",
                  stack_name: str = "deepalert", start: datetime = _START,
                  enforce_iam: bool = True) -> None:
-        import boto3
-
         from deepalert._cli_template import core_template
 
         self.region = region
@@ -170,19 +168,13 @@ class AwsCore:
         """Every state machine execution started, in start order."""
         self.errors: list[str] = []
         """Function errors seen by the driver (raised exceptions), for diagnosis."""
+        self.denied: list[tuple[str, str, str]] = []
+        """Requests refused for want of permission: (function logical ID, action, resource)."""
         self._published: list[str] = []
         self._schedule: list[tuple[datetime, int, Execution]] = []
+        self._dirty: set[str] = set()
         self._seen_executions: set[str] = set()
-        from botocore.config import Config
-
-        # moto answers DynamoDB Streams on its classic endpoint, not the account-based one.
-        try:
-            classic = Config(account_id_endpoint_mode="disabled")
-        except TypeError:  # a botocore older than account-based endpoints
-            classic = Config()
-        self._clients = {name: boto3.client(name, region_name=region, config=classic)
-                         for name in ("sqs", "sns", "dynamodb", "dynamodbstreams",
-                                      "stepfunctions")}
+        self._clients = _driver_clients(region)
         _forget_cached_clients()
 
         params = dict(parameters or {})
@@ -485,16 +477,33 @@ class AwsCore:
     # --- the event loop --------------------------------------------------------------------
 
     def _drain(self) -> None:
-        """Deliver queue messages, stream records and new executions until nothing moves."""
+        """Deliver queue messages, stream records and new executions until nothing moves.
+
+        Only what a request may have changed is looked at again (a send or publish: the
+        queues; a table write: the stream; StartExecution: the executions).
+        """
+        self._dirty.update(("queues", "stream", "executions", "recorder"))
         for _ in range(100_000):
             moved = False
-            for mapping in self._mappings:
-                moved |= self._poll_queue(mapping)
-            for stream in self._streams:
-                moved |= self._poll_stream(stream)
-            moved |= self._poll_executions()
-            moved |= self._poll_recorder()
-            if not moved:
+            if "queues" in self._dirty:
+                self._dirty.discard("queues")
+                for mapping in self._mappings:
+                    if self._poll_queue(mapping):
+                        moved = True
+                        self._dirty.add("queues")
+            if "stream" in self._dirty:
+                self._dirty.discard("stream")
+                for stream in self._streams:
+                    if self._poll_stream(stream):
+                        moved = True
+                        self._dirty.add("stream")
+            if "executions" in self._dirty:
+                self._dirty.discard("executions")
+                moved |= self._poll_executions()
+            if "recorder" in self._dirty:
+                self._dirty.discard("recorder")
+                self._poll_recorder()
+            if not moved and not self._dirty:
                 return
         raise RuntimeError("the stack does not settle (a message loop?)")
 
@@ -696,12 +705,32 @@ class AwsCore:
         function.invocations += 1
         context = FakeLambdaContext(function_name=function.name,
                                     invoked_function_arn=function.arn)
-        with _environment(function.environment), self._watch(function):
+        with _environment(function.environment), self._watch(function), self._clock_in_core():
             try:
                 return function.call(event, context)
             except Exception as exc:
                 self.errors.append(f"{function.logical_id}: {type(exc).__name__}: {exc}")
                 raise
+
+    @contextmanager
+    def _clock_in_core(self) -> Iterator[None]:
+        """The core's functions tell the time by the simulated clock, not the machine's."""
+        try:
+            from deepalert.core.aws import _handlers
+        except ImportError:  # pragma: no cover - a stack of other functions
+            yield
+            return
+
+        namespace = vars(_handlers)  # the clock class its runtime is built with
+        saved = namespace["SystemClock"]
+        previous = _DriverClock.driver
+        namespace["SystemClock"] = _DriverClock
+        _DriverClock.driver = self
+        try:
+            yield
+        finally:
+            namespace["SystemClock"] = saved
+            _DriverClock.driver = previous
 
     @contextmanager
     def _watch(self, function: CoreFunction) -> Iterator[None]:
@@ -715,10 +744,12 @@ class AwsCore:
         def make_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
             service = client.meta.service_model.service_name
             driver.requests[(function.logical_id, service, operation)] += 1
+            driver._dirty.update(_DIRTIES.get(service, ()))
             if driver.enforce_iam and function.statements is not None:
                 for action, resource in _iam_requests(service, operation, params,
                                                       driver.region):
                     if not _allowed(function.statements, action, resource):
+                        driver.denied.append((function.logical_id, action, resource))
                         raise ClientError({"Error": {
                             "Code": "AccessDeniedException",
                             "Message": f"{function.name} is not authorized to perform: "
@@ -730,6 +761,10 @@ class AwsCore:
             yield
         finally:
             BaseClient._make_api_call = original
+
+
+_DIRTIES = {"sqs": ("queues",), "sns": ("queues", "recorder"), "dynamodb": ("stream",),
+            "stepfunctions": ("executions",)}
 
 
 @dataclass
@@ -752,6 +787,46 @@ def _forget_cached_clients() -> None:
 
     _sqs._clients.clear()
     _send._sns_clients.clear()
+    # The core's functions keep their clients and clock for warm invocations, keyed by
+    # their environment. Clients made earlier still reach moto; a clock must be the driver's.
+    try:
+        from deepalert.core.aws import _handlers
+    except ImportError:  # pragma: no cover - a stack of other functions
+        return
+    if any(not isinstance(runtime.core.clock, _DriverClock)
+           for runtime in _handlers._cache.values()):
+        _handlers._cache.clear()
+
+
+class _DriverClock:
+    """The clock the core's functions get under the driver: the running driver's time."""
+
+    driver: AwsCore | None = None
+
+    def now(self) -> datetime:
+        if _DriverClock.driver is None:
+            return datetime.now(timezone.utc)
+        return _DriverClock.driver._now
+
+
+_client_cache: dict[str, dict[str, Any]] = {}
+
+
+def _driver_clients(region: str) -> dict[str, Any]:
+    """The driver's own boto3 clients (kept: they reach whichever moto mock is active)."""
+    clients = _client_cache.get(region)
+    if clients is None:
+        import boto3
+        from botocore.config import Config
+
+        try:  # moto answers DynamoDB Streams on its classic endpoint, not the account one
+            classic = Config(account_id_endpoint_mode="disabled")
+        except TypeError:  # a botocore older than account-based endpoints
+            classic = Config()
+        clients = _client_cache[region] = {
+            name: boto3.client(name, region_name=region, config=classic)
+            for name in ("sqs", "sns", "dynamodb", "dynamodbstreams", "stepfunctions")}
+    return clients
 
 
 @contextmanager
