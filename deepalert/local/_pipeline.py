@@ -218,15 +218,16 @@ class LocalPipeline:
                     ) -> list[Receipt]:
         """Submit ``(source, alert)`` pairs; a refused alert is recorded and the rest go on.
 
-        A pair with a source is identified by its source and its alert's bytes: submitting
-        the same pair again (a rerun of the same file on the same ``SQLiteStore``) stores
-        nothing twice and counts in :attr:`repeated`. Equal alerts at two positions stay
-        two alerts, as in the Go core.
+        With a store that outlives the process (``SQLiteStore``), a pair with a source is
+        identified by its source and its alert's bytes: submitting the same pair again (a
+        rerun of the same file) stores nothing twice and counts in :attr:`repeated`. Equal
+        alerts at two positions stay two alerts, as in the Go core.
         """
         receipts = []
+        durable = hasattr(self.store, "steps")
         for source, alert in alerts:
             data = alert.to_json() if isinstance(alert, Alert) else alert
-            key = None if source is None else _delivery_key(source, data)
+            key = _delivery_key(source, data) if durable and source is not None else None
             try:
                 receipts.append(self.submit(data, source=source, key=key))
             except (DeepAlertError, ValueError) as exc:
