@@ -170,6 +170,7 @@ class AwsCore:
         """Function errors seen by the driver (raised exceptions), for diagnosis."""
         self.denied: list[tuple[str, str, str]] = []
         """Requests refused for want of permission: (function logical ID, action, resource)."""
+        self._faults: list[list[Any]] = []
         self._published: list[str] = []
         self._schedule: list[tuple[datetime, int, Execution]] = []
         self._dirty: set[str] = set()
@@ -236,6 +237,12 @@ class AwsCore:
                 mapping.twice += batches
                 return
         raise ValueError(f"no function reads {queue_output}")
+
+    def fail_next(self, function: str, operation: str, *, times: int = 1,
+                  code: str = "InternalError") -> None:
+        """Make the function's next ``times`` requests of ``operation`` (``"PublishBatch"``)
+        fail with the AWS error ``code``, as a throttled or failing service would."""
+        self._faults.append([function, operation, times, code])
 
     def run(self, *, max_steps: int = 10_000) -> None:
         """Run until nothing is left to do, moving the clock over every wait."""
@@ -745,6 +752,12 @@ class AwsCore:
             service = client.meta.service_model.service_name
             driver.requests[(function.logical_id, service, operation)] += 1
             driver._dirty.update(_DIRTIES.get(service, ()))
+            for fault in driver._faults:
+                if fault[0] == function.logical_id and fault[1] == operation and fault[2] > 0:
+                    fault[2] -= 1
+                    raise ClientError({"Error": {"Code": fault[3],
+                                                 "Message": "injected by AwsCore.fail_next"}},
+                                      operation)
             if driver.enforce_iam and function.statements is not None:
                 for action, resource in _iam_requests(service, operation, params,
                                                       driver.region):

@@ -103,3 +103,13 @@ def test_each_function_runs_with_its_own_environment(core: AwsCore) -> None:
     assert env["TOPIC"] == core.output("TopicArn")
     assert env["TABLE"] == "deepalert-Table"
     assert env["MACHINE"].startswith("arn:aws:states:us-east-1:123456789012:stateMachine:")
+
+
+def test_injected_failures_hit_the_named_requests_only(core: AwsCore) -> None:
+    """fail_next makes a function's next requests of one operation fail, then lets them by."""
+    core.fail_next("WorkerFunction", "PutItem", times=1, code="ProvisionedThroughputExceeded")
+    _send(core, "report/x")
+    core.run()
+    assert core.requests[("WorkerFunction", "dynamodb", "PutItem")] == 2
+    assert core.functions["WorkerFunction"].invocations == 2
+    assert ("publisher", "report/x") in fake_stack.calls
