@@ -173,6 +173,7 @@ class Core:
                             ("get_receipt", "put_receipt", "attribute_depth"))
         self._receipts: dict[str, StoredReceipt] = {}
         self._depths: dict[tuple[str, str], int] = {}
+        self._finding_keys: set[str] = set()
 
     # --- receptAlert -------------------------------------------------------------------------
 
@@ -209,7 +210,7 @@ class Core:
         previous = None if taken.is_new else self.store.get_report(report_id)
         status = ReportStatus.NEW if taken.is_new else ReportStatus.MORE
         alert_json = alert.to_json()
-        if key is None:
+        if key is None or not self._durable:  # in memory, the receipt alone guards it
             self.store.save_alert(report_id, alert_json)
         else:
             self.store.save_alert(report_id, alert_json, key=key)
@@ -323,8 +324,11 @@ class Core:
                                if getattr(self.store, "keeps_finding_json", False) else "")
         if key is None:
             self.store.save_finding(finding.report_id, stored)
-        else:
+        elif self._durable:
             self.store.save_finding(finding.report_id, stored, key=key)
+        elif key not in self._finding_keys:
+            self._finding_keys.add(key)
+            self.store.save_finding(finding.report_id, stored)
         return finding
 
     # --- feedbackAttribute -------------------------------------------------------------------
