@@ -270,24 +270,28 @@ class LocalPipeline:
     def _run_next_batch(self) -> None:
         due = self._events[0].due
         self._set_clock(due)
-        done: list[int] = []
-        # One batch is one transaction in a store that has them: interrupted, it leaves its
-        # steps pending and nothing half-written.
-        with self._atomic():
-            # Every step due at the same instant runs before their tasks are delivered, so
-            # that inspectors get large batches, as an SQS-subscribed inspector would.
-            while self._events and self._events[0].due == due:
-                event = heapq.heappop(self._events)
-                if event.step is not None:
-                    done.append(event.step)
-                if event.kind == "inspect":
-                    self.core.dispatch_inspection(event.payload)
-                else:
+        # Every step due at the same instant runs before their tasks are delivered, so that
+        # inspectors get large batches, as an SQS-subscribed inspector would; the tasks go
+        # out before each review (its findings are in first) and at the end.
+        while self._events and self._events[0].due == due:
+            # One transaction per stretch of dispatches with its tasks, and per review, in a
+            # store that has them: interrupted, a stretch leaves its steps pending and
+            # nothing half-written, and at most one review is published again.
+            with self._atomic():
+                done: list[int] = []
+                while self._events and self._events[0].due == due:
+                    event = heapq.heappop(self._events)
+                    if event.step is not None:
+                        done.append(event.step)
+                    if event.kind == "inspect":
+                        self.core.dispatch_inspection(event.payload)
+                        continue
                     self._deliver_tasks()  # findings due by now are in before the review
                     self._review(event.payload)
-            self._deliver_tasks()
-            if done:
-                self.store.remove_steps(done)  # type: ignore[attr-defined]
+                    break
+                self._deliver_tasks()
+                if done:
+                    self.store.remove_steps(done)  # type: ignore[attr-defined]
 
     def _set_clock(self, when: datetime) -> None:
         setter = getattr(self.clock, "set", None)
