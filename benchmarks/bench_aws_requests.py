@@ -41,10 +41,11 @@ GO_CORE: dict[tuple[str, str], tuple[float, str]] = {
 }
 GO_INSPECTOR_SQS = (10, "Go inspector SDK: one SendMessage per finding (inspector/sqs.go)")
 GO_LAMBDA_INVOCATIONS = (
-    1 + 1 + 1 + 1 + 1 + 1 + 19,
-    "receptAlert, dispatchInspection, submitFinding (one batch), compileReport, "
-    "dummyReviewer, submitReport; publishReport runs once per table write (batch size 1, no "
-    "filter, cdk/deepalert-stack.ts): 19 writes")
+    0.1 + 1 + 1 + 1 + 1 + 1 + 19,
+    "receptAlert (batches of 10 alerts, as measured here), dispatchInspection, "
+    "submitFinding (a batch of 10 findings), compileReport, dummyReviewer, submitReport; "
+    "publishReport runs once per table write (batch size 1, no filter, "
+    "cdk/deepalert-stack.ts): 19 writes")
 GO_STATES = (6, "InspectionMachine: Wait, dispatch (2); ReviewMachine: Wait, compile, "
                 "reviewer, submit (4) (cdk/deepalert-stack.ts)")
 
