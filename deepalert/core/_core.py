@@ -39,7 +39,7 @@ from deepalert.core._store import (
     StoredReport,
     TakenReport,
 )
-from deepalert.errors import ContentError, WireError
+from deepalert.errors import ContentError, DeliveryError, WireError
 from deepalert.models import (
     CONTENT_TYPES,
     Alert,
@@ -257,7 +257,7 @@ class Core:
         """Publish one task per attribute not yet seen in this report; return how many."""
         report = Report.from_json(report_json)
         now = self.clock.now()
-        sent = 0
+        sent: list[tuple[str, str, str]] = []
         for alert in report.alerts or ():
             for attr in alert.attributes or ():
                 attr_hash = attr.hash()  # before the timestamp is filled in, as Go does
@@ -270,9 +270,30 @@ class Core:
                 })
                 # Both parts are valid already: construct, do not validate again.
                 task = Task.model_construct(report_id=report.id, attribute=task_attr)
-                self.delivery.publish_task(task.to_json())
-                sent += 1
-        return sent
+                sent.append((report.id, attr_hash, task.to_json()))
+        self._publish_tasks(sent)
+        return len(sent)
+
+    def _publish_tasks(self, tasks: list[tuple[str, str, str]]) -> None:
+        """Publish ``(report id, remembered hash, task)``s; if a delivery that sends in
+        batches (``flush``) could not send some, forget their attributes before raising, so
+        that a retry of the same message publishes them instead of finding them seen (the
+        Go core loses them, protocol notes §2.3)."""
+        for _, _, task in tasks:
+            self.delivery.publish_task(task)
+        flush = getattr(self.delivery, "flush", None)
+        if flush is None or not tasks:
+            return
+        try:
+            flush()
+        except DeliveryError as exc:
+            failed = getattr(exc, "failed", None)
+            forget = getattr(self.store, "forget_attribute", None)
+            if forget is not None:
+                for report_id, attr_hash, task in tasks:
+                    if failed is None or task in failed:
+                        forget(report_id, attr_hash)
+            raise
 
     def _remember(self, report_id: str, attr_hash: str, attr: Attribute, now: datetime,
                   depth: int = 0) -> bool:
@@ -347,18 +368,19 @@ class Core:
         # timestamp is filled in, so its echo is not found, and counts as depth 0 too.
         depth = (self._depth(report_id, feedback.origin_attr.hash()) or 0) + 1
         result = Feedback(report_id, 0, depth)
-        sent = 0
+        sent: list[tuple[str, str, str]] = []
         for attr in feedback.attributes or ():
-            if not self._remember(report_id, attr.hash(), attr, now, depth):
+            attr_hash = attr.hash()
+            if not self._remember(report_id, attr_hash, attr, now, depth):
                 continue
             if depth > self.settings.max_feedback_depth:
                 result.cut_off.append(attr)
                 continue
             task_attr = attr.model_copy(update={"context": _sorted(attr.context)})
             task = Task.model_construct(report_id=report_id, attribute=task_attr)
-            self.delivery.publish_task(task.to_json())
-            sent += 1
-        return Feedback(report_id, sent, depth, result.cut_off)
+            sent.append((report_id, attr_hash, task.to_json()))
+        self._publish_tasks(sent)
+        return Feedback(report_id, len(sent), depth, result.cut_off)
 
     # --- compileReport -----------------------------------------------------------------------
 

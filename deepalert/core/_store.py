@@ -76,7 +76,9 @@ class ReportStore(Protocol):
     The receipt and depth methods (:meth:`get_receipt`, :meth:`put_receipt`,
     :meth:`attribute_depth`, and the ``key``/``depth`` arguments) make redelivery and
     feedback limits survive a restart. A store written before they existed still works: the
-    core then keeps that information in its own memory, for the life of the process.
+    core then keeps that information in its own memory, for the life of the process. A
+    store may also offer ``forget_attribute(report_id, attr_hash)``: the core calls it when a
+    task it recorded could not be published, so that a retry publishes it.
     """
 
     def take_report(self, alert_id: str, new_report_id: str, now: datetime,

@@ -94,6 +94,10 @@ class MemoryStore:
                 self._depths.pop((report_id, attr_hash), None)
             return True
 
+    def forget_attribute(self, report_id: str, attr_hash: str) -> None:
+        """Drop an attribute whose task could not be published."""
+        self._attributes.get(report_id, {}).pop(attr_hash, None)
+
     def attribute_depth(self, report_id: str, attr_hash: str) -> int | None:
         if attr_hash not in self._attributes.get(report_id, {}):
             return None
@@ -270,6 +274,12 @@ class SQLiteStore:
                 (report_id, attr_hash, attribute, (now + ttl).timestamp(), depth,
                  now.timestamp()))
             return cur.rowcount == 1
+
+    def forget_attribute(self, report_id: str, attr_hash: str) -> None:
+        """Drop an attribute whose task could not be published."""
+        with self._lock:
+            self._db.execute("DELETE FROM attributes WHERE report_id = ? AND attr_hash = ?",
+                             (report_id, attr_hash))
 
     def attribute_depth(self, report_id: str, attr_hash: str) -> int | None:
         with self._lock:

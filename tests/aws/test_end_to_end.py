@@ -292,9 +292,6 @@ def test_the_template_handlers_are_the_cores_entry_points() -> None:
         assert attr in handlers.__all__
 
 
-@pytest.mark.xfail(strict=True, reason="core: a dispatch retried after its PublishBatch failed "
-                   "finds its attributes remembered and publishes no task (the Go core's §2.3 "
-                   "defect); the template retries the task, the core must re-publish")
 def test_a_failed_task_publish_is_retried_not_lost(aws: None) -> None:
     """A throttled PublishBatch in dispatch_inspection: the inspection machine retries, and the
     tasks still reach the inspectors."""
@@ -307,8 +304,6 @@ def test_a_failed_task_publish_is_retried_not_lost(aws: None) -> None:
     assert any(s.hosts for s in report.sections or ())
 
 
-@pytest.mark.xfail(strict=True, reason="core: a feedback record retried after its PublishBatch "
-                   "failed finds its attributes remembered and publishes no task")
 def test_a_failed_feedback_publish_is_retried_not_lost(aws: None) -> None:
     """A throttled PublishBatch in feedback_attribute fails the record; its redelivery still
     gets the fed-back attributes inspected."""
@@ -317,3 +312,15 @@ def test_a_failed_feedback_publish_is_retried_not_lost(aws: None) -> None:
     core.send([_alert("l", "198.51.100.23")])
     core.run()
     assert "23.100.51.198.in-addr.arpa" in watched
+
+
+def test_max_feedback_depth_is_a_template_parameter(aws: None) -> None:
+    """MaxFeedbackDepth=0: the core follows no fed-back attribute (the functions get
+    DEEPALERT_MAX_FEEDBACK_DEPTH from the template)."""
+    core = AwsCore(inspectors=[ip_classifier, watch], parameters={"MaxFeedbackDepth": "0"})
+    assert core.functions["FeedbackAttributeFunction"].environment[
+        "DEEPALERT_MAX_FEEDBACK_DEPTH"] == "0"
+    core.send([_alert("m", "198.51.100.23")])
+    core.run()
+    assert "23.100.51.198.in-addr.arpa" not in watched
+    assert "198.51.100.23" in watched

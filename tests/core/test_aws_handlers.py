@@ -331,3 +331,42 @@ def test_the_handlers_module_loads_no_boto3() -> None:
     from tests.imports import loaded_by
 
     assert loaded_by("deepalert.core.handlers", ["boto3", "botocore"]) == []
+
+
+class _Throttled:
+    """An SNS client whose next ``times`` PublishBatch calls are throttled."""
+
+    def __init__(self, sns: Any, times: int) -> None:
+        self._sns, self.times = sns, times
+
+    def publish_batch(self, **kwargs: Any) -> Any:
+        if self.times:
+            from botocore.exceptions import ClientError
+
+            self.times -= 1
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}},
+                              "PublishBatch")
+        return self._sns.publish_batch(**kwargs)
+
+
+def test_a_task_sns_refused_is_published_by_the_retry(stack: Stack,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tasks SNS did not accept fail the record and leave the attribute free, so the retry
+    publishes them (the Go core found them seen and lost them)."""
+    from deepalert.core.aws import _handlers
+
+    handlers.recept_alert(sqs_event(alert("192.0.2.1")), None)
+    rid = report_id(stack)
+    origin = Attribute(type="ipaddr", key="src", value="192.0.2.1")
+    message = ReportAttribute(report_id=rid, author="dns", origin_attr=origin, attributes=[
+        Attribute(type="domain", key="ptr", value="a.example.org")])
+    event = sqs_event(message)
+    delivery = _handlers._runtime().delivery
+    monkeypatch.setattr(delivery, "_sns", _Throttled(delivery._sns, times=4))
+    assert handlers.feedback_attribute(event, None) == {
+        "batchItemFailures": [{"itemIdentifier": ids(event)[0]}]}
+    assert stack.messages(stack.task_queue) == []
+    assert handlers.feedback_attribute(event, None) == {"batchItemFailures": []}
+    (task,) = [Task.from_json(m) for m in stack.messages(stack.task_queue)]
+    assert task.attribute is not None
+    assert task.attribute.value == "a.example.org"

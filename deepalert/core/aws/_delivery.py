@@ -85,6 +85,10 @@ IAM actions, on the table / topics / machines named above
     ``dynamodb:PutItem``. ``publish_report``: ``dynamodb:GetItem``, ``dynamodb:Query``,
     ``sns:Publish`` (report topic), plus the stream read actions of the event source.
 
+A task SNS still refuses after the sender's retries fails its record (or the dispatch), and
+the attribute item just put is put again with ``expires_at`` 0, so that the retry publishes
+the task (a PutItem: no other permission needed).
+
 Table items besides the Go core's (Go ignores them): ``receipt/<sha256 of messageId>`` (sk
 ``-``: ``report_id``, ``is_new``, ``created_at``, ``done``, ``expires_at``), and a ``depth``
 number on ``attribute/`` items found by feedback. Alerts and findings of a redelivered
@@ -101,12 +105,30 @@ from typing import Any
 from deepalert._lambda._sqs import BatchSender, OutMessage
 from deepalert.errors import DeliveryError
 
-__all__ = ["SNS_MAX_BYTES", "AwsDelivery", "MessageTooLargeError", "execution_name"]
+__all__ = [
+    "SNS_MAX_BYTES",
+    "AwsDelivery",
+    "MessageTooLargeError",
+    "PublishError",
+    "execution_name",
+]
 
 SNS_MAX_BYTES = 262_144
 """The largest SNS message, and ``PublishBatch`` request (256 KiB)."""
 
 _log = logging.getLogger("deepalert.core")
+
+
+class PublishError(DeliveryError):
+    """Messages SNS did not accept after the retries.
+
+    Attributes:
+        failed: the bodies that were not published.
+    """
+
+    def __init__(self, message: str, failed: list[str]) -> None:
+        super().__init__(message)
+        self.failed = failed
 
 
 class MessageTooLargeError(DeliveryError, ValueError):
@@ -202,8 +224,8 @@ class AwsDelivery:
         failures = self._sender.send(pending)
         if failures:
             reasons = "; ".join(dict.fromkeys(f.reason for f in failures))
-            raise DeliveryError(f"{len(failures)} of {len(pending)} messages were not "
-                                f"published: {reasons}")
+            raise PublishError(f"{len(failures)} of {len(pending)} messages were not "
+                               f"published: {reasons}", [f.message.body for f in failures])
 
     def discard(self) -> None:
         """Forget what was queued (a record failed before its messages were sent)."""

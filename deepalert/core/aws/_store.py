@@ -65,6 +65,7 @@ class DynamoStore:
         self._db = client
         self._clock = clock or SystemClock()
         self._ttl = ttl
+        self._recent: dict[tuple[str, str], dict[str, Any]] = {}
 
     # --- alertmap ----------------------------------------------------------------------------
 
@@ -111,7 +112,23 @@ class DynamoStore:
                 item[name] = _s(value)
         if depth:
             item["depth"] = _n(depth)
-        return self._put_if_new(item, now) is None
+        if self._put_if_new(item, now) is not None:
+            return False
+        if len(self._recent) >= 512:
+            self._recent.clear()
+        self._recent[report_id, attr_hash] = item
+        return True
+
+    def forget_attribute(self, report_id: str, attr_hash: str) -> None:
+        """Mark an attribute just put as expired, so that the next put takes it again.
+
+        Used when its task could not be published. A PutItem (the function may put, not
+        delete), of the item as it was put, with ``expires_at`` 0.
+        """
+        item = self._recent.pop((report_id, attr_hash), None)
+        if item is None:
+            return
+        self._db.put_item(TableName=self.table, Item={**item, "expires_at": _n(0)})
 
     def attribute_depth(self, report_id: str, attr_hash: str) -> int | None:
         item = self._get(f"attribute/{report_id}", attr_hash)
