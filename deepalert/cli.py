@@ -9,6 +9,8 @@
     deepalert inspect --inspector MODULE:NAME --attr TYPE:VALUE
     deepalert review --reviewer MODULE:NAME REPORT.json
     deepalert cases MODULE:NAME
+    deepalert send ALERTS... (--queue-url URL | --topic-arn ARN)
+    deepalert template [--code-uri PATH_OR_S3_URI]
 
 ``ALERTS`` are files (one alert, a JSON array, or JSON lines; ``-`` is standard input) or
 folders of ``.json``/``.jsonl`` files. They may hold DeepAlert alerts or raw events of a

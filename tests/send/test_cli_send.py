@@ -106,3 +106,25 @@ def test_convert_piped_into_send_through_a_moto_server(tmp_path: Path) -> None:
         assert sorted(_bodies(client, url)) == sorted(expected)
     finally:
         server.stop()
+
+
+def test_send_to_a_topic(sqs: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--topic-arn publishes with PublishBatch; the queue subscribed to it gets envelopes."""
+    import json
+
+    sns = boto3.client("sns", region_name="us-east-1")
+    topic = sns.create_topic(Name="alerts")["TopicArn"]
+    url = sqs.create_queue(QueueName="alerts")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    assert main(["send", str(GUARDDUTY), "--topic-arn", topic]) == 0
+    (body,) = _bodies(sqs, url)
+    assert Alert.from_json(json.loads(body)["Message"]).detector == "aws.guardduty"
+    assert "1 sent, 0 failed" in capsys.readouterr().err
+
+
+def test_a_malformed_topic_arn_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """--topic-arn that is not an SNS ARN: exit 2, naming it, nothing sent."""
+    assert main(["send", str(GUARDDUTY), "--topic-arn", "alerts"]) == 2
+    assert "not an SNS topic ARN" in capsys.readouterr().err
