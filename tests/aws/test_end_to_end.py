@@ -312,3 +312,15 @@ def test_a_failed_feedback_publish_is_retried_not_lost(aws: None) -> None:
     core.send([_alert("l", "198.51.100.23")])
     core.run()
     assert "23.100.51.198.in-addr.arpa" in watched
+
+
+def test_max_feedback_depth_is_a_template_parameter(aws: None) -> None:
+    """MaxFeedbackDepth=0: the core follows no fed-back attribute (the functions get
+    DEEPALERT_MAX_FEEDBACK_DEPTH from the template)."""
+    core = AwsCore(inspectors=[ip_classifier, watch], parameters={"MaxFeedbackDepth": "0"})
+    assert core.functions["FeedbackAttributeFunction"].environment[
+        "DEEPALERT_MAX_FEEDBACK_DEPTH"] == "0"
+    core.send([_alert("m", "198.51.100.23")])
+    core.run()
+    assert "23.100.51.198.in-addr.arpa" not in watched
+    assert "198.51.100.23" in watched
