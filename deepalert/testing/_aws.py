@@ -157,6 +157,8 @@ class AwsCore:
                  enforce_iam: bool = True) -> None:
         from deepalert._cli_template import core_template
 
+        _require_moto()
+
         self.region = region
         self.stack_name = stack_name
         self.enforce_iam = enforce_iam
@@ -822,12 +824,31 @@ class _DriverClock:
         return _DriverClock.driver._now
 
 
-_client_cache: dict[str, dict[str, Any]] = {}
+def _require_moto() -> None:
+    """Refuse to deploy anywhere but moto: a whole stack in a real account is not a test."""
+    from moto.core.models import MockAWS
+
+    if MockAWS._nested_count > 0:
+        return
+    from urllib.parse import urlsplit
+
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+    if urlsplit(endpoint).hostname in {"127.0.0.1", "localhost", "::1"}:
+        return  # a moto server the test started
+    from deepalert.errors import ConfigurationError
+
+    raise ConfigurationError(
+        "AwsCore deploys a whole stack: create it inside moto's mock_aws(), or with "
+        "AWS_ENDPOINT_URL pointing at a moto server on 127.0.0.1")
+
+
+_client_cache: dict[tuple[str, str], dict[str, Any]] = {}
 
 
 def _driver_clients(region: str) -> dict[str, Any]:
     """The driver's own boto3 clients (kept: they reach whichever moto mock is active)."""
-    clients = _client_cache.get(region)
+    key = (region, os.environ.get("AWS_ENDPOINT_URL", ""))
+    clients = _client_cache.get(key)
     if clients is None:
         import boto3
         from botocore.config import Config
@@ -836,7 +857,7 @@ def _driver_clients(region: str) -> dict[str, Any]:
             classic = Config(account_id_endpoint_mode="disabled")
         except TypeError:  # a botocore older than account-based endpoints
             classic = Config()
-        clients = _client_cache[region] = {
+        clients = _client_cache[key] = {
             name: boto3.client(name, region_name=region, config=classic)
             for name in ("sqs", "sns", "dynamodb", "dynamodbstreams", "stepfunctions")}
     return clients

@@ -113,3 +113,11 @@ def test_injected_failures_hit_the_named_requests_only(core: AwsCore) -> None:
     assert core.requests[("WorkerFunction", "dynamodb", "PutItem")] == 2
     assert core.functions["WorkerFunction"].invocations == 2
     assert ("publisher", "report/x") in fake_stack.calls
+
+
+def test_the_driver_refuses_to_deploy_outside_moto() -> None:
+    """Without an active mock (or a moto server on 127.0.0.1) nothing is created anywhere."""
+    from deepalert import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="mock_aws"):
+        AwsCore(template=fake_stack.TEMPLATE)
