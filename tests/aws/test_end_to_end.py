@@ -324,3 +324,21 @@ def test_max_feedback_depth_is_a_template_parameter(aws: None) -> None:
     core.run()
     assert "23.100.51.198.in-addr.arpa" not in watched
     assert "198.51.100.23" in watched
+
+
+def test_a_report_too_big_to_publish_blocks_nothing(aws: None) -> None:
+    """A report over 256 KiB cannot go through the review machine or SNS: its review fails
+    (States.DataLimitExceeded) and the stream goes on to the next report."""
+    core = AwsCore()
+    big = [_alert("big", "192.0.2.20").model_copy(update={"body": {"blob": f"{i}" + "x" * 60_000}})
+           for i in range(5)]
+    core.send(big)
+    core.send([_alert("small", "192.0.2.21")])
+    core.run()
+    published = core.published()
+    assert [r.alerts[0].alert_key for r in published if r.alerts] == ["small"]
+    (failed,) = [e for e in core.executions if e.status == "FAILED"]
+    assert failed.machine == "ReviewMachine"
+    assert failed.error is not None
+    assert failed.error["error"] == "States.DataLimitExceeded"
+    assert core.dead_letters("StreamFailureQueueUrl") == []
