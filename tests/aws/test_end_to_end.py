@@ -22,6 +22,7 @@ from deepalert.inspector import inspector
 from deepalert.local import LocalPipeline
 from deepalert.reviewer import reviewer
 from deepalert.testing import AwsCore
+from examples.emitter.slack import post_to_slack
 from examples.inspector.blocklist import blocklist
 from examples.inspector.ip_classifier import ip_classifier
 from examples.reviewer.policy import review
@@ -75,15 +76,21 @@ def _summary(report: Report) -> tuple[Any, ...]:
     return (report.result.severity, report.result.reason, alerts, attributes, sections)
 
 
-def test_alerts_come_out_as_the_local_core_publishes_them(aws: None) -> None:
+def test_alerts_come_out_as_the_local_core_publishes_them(
+        aws: None, capsys: pytest.CaptureFixture[str]) -> None:
     """The example alerts, inspectors, reviewer and emitter on the AWS core give the reports
     the local core gives: same alerts, attributes (fed-back ones too), sections, verdicts."""
     alerts = _ids_alerts()
     core = AwsCore(inspectors=[ip_classifier, blocklist], reviewer=review,
-                   emitters=[record])
+                   emitters=[record, post_to_slack])
     core.send(alerts)
     core.run()
     assert core.errors == []
+    # The Slack example (no webhook set: a dry run on stderr) got every non-safe report.
+    err = capsys.readouterr().err
+    for report in core.published():
+        if report.result.severity != Severity.SAFE:
+            assert f"the Slack message for report {report.id} is printed" in err
     local = LocalPipeline(inspectors=[ip_classifier, blocklist], reviewer=review)
     for alert in alerts:
         local.submit(alert)
