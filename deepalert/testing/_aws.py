@@ -714,7 +714,8 @@ class AwsCore:
         function.invocations += 1
         context = FakeLambdaContext(function_name=function.name,
                                     invoked_function_arn=function.arn)
-        with _environment(function.environment), self._watch(function), self._clock_in_core():
+        with (_environment(function.environment), self._watch(function),
+              self._core_process(function)):
             try:
                 return function.call(event, context)
             except Exception as exc:
@@ -722,23 +723,25 @@ class AwsCore:
                 raise
 
     @contextmanager
-    def _clock_in_core(self) -> Iterator[None]:
-        """The core's functions tell the time by the simulated clock, not the machine's."""
+    def _core_process(self, function: CoreFunction) -> Iterator[None]:
+        """What a core function's own Lambda process holds: its warm runtime (clients, Core),
+        kept per function as each Lambda keeps its own, and the simulated clock for "now"."""
         try:
             from deepalert.core.aws import _handlers
         except ImportError:  # pragma: no cover - a stack of other functions
             yield
             return
 
-        namespace = vars(_handlers)  # the clock class its runtime is built with
-        saved = namespace["SystemClock"]
+        namespace = vars(_handlers)  # the module's globals its runtime is built from
+        saved_clock, saved_cache = namespace["SystemClock"], namespace["_cache"]
         previous = _DriverClock.driver
         namespace["SystemClock"] = _DriverClock
+        namespace["_cache"] = _warm_runtimes.setdefault(function.logical_id, {})
         _DriverClock.driver = self
         try:
             yield
         finally:
-            namespace["SystemClock"] = saved
+            namespace["SystemClock"], namespace["_cache"] = saved_clock, saved_cache
             _DriverClock.driver = previous
 
     @contextmanager
@@ -802,15 +805,12 @@ def _forget_cached_clients() -> None:
 
     _sqs._clients.clear()
     _send._sns_clients.clear()
-    # The core's functions keep their clients and clock for warm invocations, keyed by
-    # their environment. Clients made earlier still reach moto; a clock must be the driver's.
-    try:
-        from deepalert.core.aws import _handlers
-    except ImportError:  # pragma: no cover - a stack of other functions
-        return
-    if any(not isinstance(runtime.core.clock, _DriverClock)
-           for runtime in _handlers._cache.values()):
-        _handlers._cache.clear()
+
+
+_warm_runtimes: dict[str, dict[Any, Any]] = {}
+"""Each core function's warm runtime, by logical ID, as its own Lambda process would keep it.
+Its clients still reach whichever moto mock is active, and its clock is the running driver's,
+so it serves every AwsCore of the test session (it is rebuilt if the environment changes)."""
 
 
 class _DriverClock:
