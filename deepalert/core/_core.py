@@ -201,6 +201,11 @@ class Core:
             return Receipt(prior.report_id, status, alert_id, repeated=True)
         if prior is not None:
             taken = TakenReport(prior.report_id, prior.is_new, prior.created_at)
+        elif key is not None and getattr(self.store, "remembers_first_delivery", False):
+            # The alertmap entry itself names the delivery that opened the report: a retry
+            # of that delivery finds its report new, and no receipt is written until done.
+            taken = self.store.take_report(alert_id, self._new_id(), now,  # type: ignore[call-arg]
+                                           self.settings.window, key=key)
         else:
             taken = self.store.take_report(alert_id, self._new_id(), now, self.settings.window)
             if key is not None:
@@ -440,13 +445,19 @@ class Core:
         Returns the published report, or ``None`` when the report is unknown or
         ``publish_on_write`` is off.
         """
+        if self.store_verdict(report_id, verdict(result_json)) is None:
+            return None
+        return self.publish(report_id) if self.publish_on_write else None
+
+    def store_verdict(self, report_id: str, result: ReportResult) -> StoredReport | None:
+        """Store the report ``published`` with ``result``; the row, or ``None`` if unknown."""
         row = self.store.get_report(report_id)
         if row is None:
             return None
-        result = verdict(result_json)
-        self.store.put_report(StoredReport(report_id, ReportStatus.PUBLISHED, result.to_json(),
-                                           row.created_at))
-        return self.publish(report_id) if self.publish_on_write else None
+        stored = StoredReport(report_id, ReportStatus.PUBLISHED, result.to_json(),
+                              row.created_at)
+        self.store.put_report(stored)
+        return stored
 
     # --- publishReport -----------------------------------------------------------------------
 

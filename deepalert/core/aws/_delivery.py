@@ -90,9 +90,11 @@ the attribute item just put is put again with ``expires_at`` 0, so that the retr
 the task (a PutItem: no other permission needed).
 
 Table items besides the Go core's (Go ignores them): ``receipt/<sha256 of messageId>`` (sk
-``-``: ``report_id``, ``is_new``, ``created_at``, ``done``, ``expires_at``), and a ``depth``
-number on ``attribute/`` items found by feedback. Alerts and findings of a redelivered
-message keep their sort key: ``cache/<uuid5(messageId)>``, ``<hash>/<uuid5(messageId)>``.
+``-``: ``report_id``, ``is_new``, ``received_at``, ``done``, ``expires_at``) once an alert's
+delivery is done, ``opened_by``/``opened_at`` on the ``alertmap/`` item of the delivery that
+opened a report, and a ``depth`` number on ``attribute/`` items found by feedback. Alerts and
+findings of a redelivered message keep their sort key: ``cache/<uuid5(messageId)>``,
+``<hash>/<uuid5(messageId)>``.
 """
 
 from __future__ import annotations

@@ -253,10 +253,8 @@ def submit_report(event: Any, context: Any) -> dict[str, Any]:
         _log.warning("report %s: unreadable verdict: %s", report_id, exc)
         outcome = verdict(_text({"severity": "unclassified",
                                  "reason": "the reviewer's result could not be read"}))
-    runtime = _runtime()
-    if runtime.core.store.get_report(report_id) is None:
+    if _runtime().core.store_verdict(report_id, outcome) is None:
         raise DeepAlertError(f"report {report_id} is not in the table")
-    runtime.core.submit_review(report_id, outcome.to_json())
     return {"report_id": report_id, "status": "published",
             "result": {"severity": outcome.severity, "reason": outcome.reason}}
 

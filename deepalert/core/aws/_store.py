@@ -20,8 +20,10 @@ guregu/dynamo leaves out empty strings and empty byte slices, writes every ``int
 included) unless tagged ``omitempty`` (``created_at`` is), and writes a slice as a list, so a
 ``null`` and an empty context are both ``[]`` in the table and ``[]`` when read back.
 
-Items this store adds, which the Go core never reads: ``receipt/<sha256 of the delivery
-key>`` (sk ``-``) and a ``depth`` number on ``attribute/`` items found through feedback.
+Attributes and items this store adds, which the Go core never reads: ``opened_by`` (the
+SHA-256 of the SQS message that opened the report) and ``opened_at`` on ``alertmap/`` items,
+``receipt/<sha256 of the delivery key>`` items (sk ``-``) written once a delivery is done, and
+a ``depth`` number on ``attribute/`` items found through feedback.
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ class DynamoStore:
 
     keeps_finding_json = True
     """The core passes each finding's Go JSON (``StoredFinding.finding``) to this store."""
+    remembers_first_delivery = True
+    """``take_report`` takes the delivery key and knows a retry of the delivery that opened
+    the report (the core then writes no receipt before the delivery is done)."""
 
     def __init__(self, table: str, client: Any, *, clock: Clock | None = None,
                  ttl: timedelta = timedelta(hours=3)) -> None:
@@ -70,15 +75,23 @@ class DynamoStore:
     # --- alertmap ----------------------------------------------------------------------------
 
     def take_report(self, alert_id: str, new_report_id: str, now: datetime,
-                    ttl: timedelta) -> TakenReport:
+                    ttl: timedelta, key: str | None = None) -> TakenReport:
         item = {
             "pk": _s(f"alertmap/{alert_id}"), "sk": _s(_FIXED),
             "expires_at": _n(_unix(now + ttl)), "created_at": _n(_unix(now)),
             "report_id": _s(new_report_id),
         }
+        if key is not None:
+            # Which delivery opened the report, and when exactly (the machines' input has
+            # the full time): a retry of it is still "new". Go ignores both attributes.
+            item["opened_by"] = _s(_digest(key))
+            item["opened_at"] = _s(now.isoformat())
         old = self._put_if_new(item, now)
         if old is None:
             return TakenReport(new_report_id, True, now)
+        if key is not None and _str(old, "opened_by") == _digest(key) and "opened_at" in old:
+            return TakenReport(_str(old, "report_id"), True,
+                               datetime.fromisoformat(_str(old, "opened_at")))
         return TakenReport(_str(old, "report_id"), False, _from_unix(_int(old, "created_at")))
 
     # --- alerts ------------------------------------------------------------------------------
@@ -287,8 +300,12 @@ def _sort_id(key: str | None) -> str:
     return str(uuid.uuid4() if key is None else uuid.uuid5(_KEY_NAMESPACE, key))
 
 
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
 def _receipt_pk(key: str) -> str:
-    return "receipt/" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return "receipt/" + _digest(key)
 
 
 def _s(value: str) -> dict[str, str]:
