@@ -349,3 +349,18 @@ def test_a_report_too_big_to_publish_blocks_nothing(aws: None) -> None:
     assert failed.error is not None
     assert failed.error["error"] == "States.DataLimitExceeded"
     assert core.dead_letters("StreamFailureQueueUrl") == []
+
+
+def test_alerts_through_an_alert_topic(aws: None) -> None:
+    """With AlertTopicArn, the stack subscribes the alert queue to that topic: alerts
+    published there with deepalert.send arrive as SNS envelopes and are reported alike."""
+    import deepalert
+
+    topic = boto3.client("sns", region_name="us-east-1").create_topic(Name="siem")["TopicArn"]
+    core = AwsCore(parameters={"AlertTopicArn": topic})
+    result = deepalert.send([_alert("n", "192.0.2.30"), _alert("o", "192.0.2.31")],
+                            topic_arn=topic)
+    assert result.ok
+    core.run()
+    assert core.errors == []
+    assert sorted(r.alerts[0].alert_key for r in core.published() if r.alerts) == ["n", "o"]
