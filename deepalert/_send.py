@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -25,7 +25,7 @@ from deepalert._lambda._sqs import (
     SqsClient,
     default_client,
 )
-from deepalert.errors import ConfigurationError, DeepAlertError, DeliveryError
+from deepalert.errors import ConfigurationError, DeepAlertError, DeliveryError, WireError
 from deepalert.models import Alert
 
 __all__ = ["MAX_MESSAGE_BYTES", "FailedAlert", "SendResult", "SentAlert", "send"]
@@ -33,8 +33,8 @@ __all__ = ["MAX_MESSAGE_BYTES", "FailedAlert", "SendResult", "SentAlert", "send"
 MAX_MESSAGE_BYTES = 262_144
 """The largest alert message sent, and the largest batch: 256 KiB, what SNS accepts."""
 
-AlertInput = Alert | str | bytes
-"""An alert to send: a model, or its JSON text."""
+AlertInput = Alert | str | bytes | Mapping[str, Any]
+"""An alert to send: a model, its JSON text, or that JSON decoded (a dict)."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def send(alerts: Iterable[AlertInput], *, queue_url: str | None = None,
         >>> result.raise_for_failures()                    # doctest: +SKIP
 
     Args:
-        alerts: :class:`~deepalert.Alert` models or their JSON text.
+        alerts: :class:`~deepalert.Alert` models, their JSON text, or dicts of that JSON.
         queue_url: the core's alert queue (``AlertQueueUrl`` output of the stack).
         topic_arn: an SNS topic subscribed to the alert queue (the stack's ``AlertTopicArn``
             parameter); give exactly one of ``queue_url`` and ``topic_arn``.
@@ -152,8 +152,13 @@ def send(alerts: Iterable[AlertInput], *, queue_url: str | None = None,
     for index, item in enumerate(alerts):
         alert: Alert | None = item if isinstance(item, Alert) else None
         try:
-            if alert is None:
-                alert = Alert.from_json(item)  # type: ignore[arg-type]
+            if isinstance(item, Mapping):
+                alert = Alert.from_dict(item)
+            elif isinstance(item, (str, bytes, bytearray)):
+                alert = Alert.from_json(item)
+            elif alert is None:
+                raise WireError("Alert", "", "an Alert, its JSON text or a dict",
+                                type(item).__name__)
             alert.validate_limits()
         except DeepAlertError as exc:
             result.failed.append(FailedAlert(index, str(exc), alert))

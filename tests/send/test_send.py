@@ -70,6 +70,17 @@ def test_json_text_is_read_and_written_back_with_the_wire_codec(aws: Any, queue_
     assert _drain(aws, queue_url) == [Alert.from_json(text).to_json()] * 2
 
 
+def test_dicts_are_read_and_anything_else_fails_alone(aws: Any, queue_url: str) -> None:
+    """A dict is read as the alert's JSON; a value of another type fails its position only."""
+    alerts: list[Any] = [{"detector": "d", "rule_id": "r"}, 5, b"\xff{", _alert(3)]
+    result = send(alerts, queue_url=queue_url)
+    assert [s.index for s in result.sent] == [0, 3]
+    assert [f.index for f in result.failed] == [1, 2]
+    assert "an Alert, its JSON text or a dict" in result.failed[0].reason
+    assert sorted(_drain(aws, queue_url)) == sorted(
+        [Alert(detector="d", rule_id="r").to_json(), _alert(3).to_json()])
+
+
 def test_an_invalid_alert_is_reported_and_the_rest_still_sent(aws: Any, queue_url: str) -> None:
     """Bad alerts fail alone, naming their position and what was wrong."""
     alerts: list[Any] = [_alert(0), _alert(1, rule_id=""), "{not json", _alert(3),
