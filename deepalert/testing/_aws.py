@@ -44,6 +44,7 @@ __all__ = ["AwsCore", "CoreFunction", "Execution"]
 _ACCOUNT = "123456789012"
 _START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 _MAX_STATE_BYTES = 262_144
+_BLOCKED_AFTER = 50  # tries of one stream record, without a retry limit, before giving up
 _LAMBDA_ERRORS = ("Lambda.ServiceException", "Lambda.AWSLambdaException",
                   "Lambda.SdkClientException", "Lambda.TooManyRequestsException")
 
@@ -595,6 +596,11 @@ class AwsCore:
         first = min(ids.index(i) for i in failed)
         del stream.pending[:first]
         stream.attempts += 1
+        if stream.max_retries < 0 and stream.attempts >= _BLOCKED_AFTER:
+            raise RuntimeError(
+                f"stream record {stream.pending[0]['dynamodb']['SequenceNumber']} failed "
+                f"{stream.attempts} times in {stream.function.logical_id}; with no "
+                "MaximumRetryAttempts the shard is blocked until the record expires (24 h)")
         if 0 <= stream.max_retries < stream.attempts:
             poison = stream.pending.pop(0)
             stream.attempts = 0

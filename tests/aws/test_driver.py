@@ -121,3 +121,15 @@ def test_the_driver_refuses_to_deploy_outside_moto() -> None:
 
     with pytest.raises(ConfigurationError, match="mock_aws"):
         AwsCore(template=fake_stack.TEMPLATE)
+
+
+def test_a_stream_without_a_retry_limit_is_reported_blocked() -> None:
+    """Without MaximumRetryAttempts (the Go stack's stream), a record that keeps failing
+    blocks the shard: the driver says so instead of spinning."""
+    fake_stack.calls.clear()
+    template = fake_stack.TEMPLATE.replace("            MaximumRetryAttempts: 2\n", "")
+    with mock_aws():
+        core = AwsCore(template=template)
+        _send(core, "report/poison")
+        with pytest.raises(RuntimeError, match="the shard is blocked"):
+            core.run()
