@@ -364,3 +364,28 @@ def test_alerts_through_an_alert_topic(aws: None) -> None:
     core.run()
     assert core.errors == []
     assert sorted(r.alerts[0].alert_key for r in core.published() if r.alerts) == ["n", "o"]
+
+
+def test_an_emitter_that_fails_gets_the_report_again_then_its_dead_letter_queue(
+        aws: None) -> None:
+    """An emitter's queue is wired as examples/emitter/template.yaml wires it: a report whose
+    emitter raised comes back, and after 3 receives waits in that emitter's DLQ; the other
+    emitter got it once."""
+    @emitter
+    def flaky(report: Report) -> None:
+        raise ConnectionError("the ticketing system is down")
+
+    core = AwsCore(emitters=[flaky, record])
+    core.send([_alert("p", "192.0.2.40")])
+    core.run()
+    (published,) = core.published()
+    tries = core.functions[f"{__name__}.flaky"].invocations
+    assert tries >= 3
+    assert [r.status for r in received] == ["new", "published"]
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    urls = sqs.list_queues(QueueNamePrefix="deepalert-emitter-")["QueueUrls"]
+    (dlq,) = [u for u in urls if "flaky" in u and u.endswith("-dlq")]
+    bodies = [json.loads(m["Body"])["Message"] for m in sqs.receive_message(
+        QueueUrl=dlq, MaxNumberOfMessages=10)["Messages"]]
+    assert [Report.from_json(b).status for b in bodies] == ["published"]  # `new`: ignored
+    assert Report.from_json(bodies[0]).id == published.id
