@@ -5,6 +5,7 @@ The public vocabulary lives here: the wire models and the errors. The roles live
 helpers in :mod:`deepalert.testing`.
 """
 
+from deepalert._send import FailedAlert, SendResult, SentAlert, send
 from deepalert._wire import ZERO_TIME, GoTime
 from deepalert.errors import (
     ConfigurationError,
@@ -70,6 +71,7 @@ __all__ = [
     "EntitySoftware",
     "EntityURL",
     "EventError",
+    "FailedAlert",
     "Finding",
     "GoTime",
     "HandlerDefinitionError",
@@ -80,6 +82,8 @@ __all__ = [
     "ReportResult",
     "ReportStatus",
     "Section",
+    "SendResult",
+    "SentAlert",
     "Severity",
     "SourceError",
     "Task",
@@ -87,4 +91,5 @@ __all__ = [
     "WireError",
     "WireModel",
     "__version__",
+    "send",
 ]

@@ -11,6 +11,8 @@
     deepalert cases MODULE:NAME
     deepalert package [PROJECT] [--out FOLDER] [--zip FILE] [--layer] [--python VERSION] ...
     deepalert new inspector|reviewer|emitter NAME [--dir DIR]
+    deepalert send ALERTS... (--queue-url URL | --topic-arn ARN)
+    deepalert template [--code-uri PATH_OR_S3_URI]
 
 ``ALERTS`` are files (one alert, a JSON array, or JSON lines; ``-`` is standard input) or
 folders of ``.json``/``.jsonl`` files. They may hold DeepAlert alerts or raw events of a
@@ -117,9 +119,13 @@ def _parser() -> argparse.ArgumentParser:
     cases.add_argument("reviewer", metavar="MODULE:NAME")
     cases.set_defaults(handler=_cmd_cases)
 
-    from deepalert import _cli_new, _cli_package
+    # Commands that build and deploy, each in its own module.
+    from deepalert import _cli_new, _cli_package, _cli_send, _cli_template
+
     _cli_package.add_parser(sub)
     _cli_new.add_parser(sub)
+    _cli_send.add_parser(sub)
+    _cli_template.add_parser(sub)
     return parser
 
 
@@ -223,6 +229,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if progress and count % _PROGRESS_EVERY == 0:
             print(f"deepalert run: {count:,} alerts submitted", file=sys.stderr)
     pipeline.run()
+    if progress and (pipeline.resumed or pipeline.repeated):
+        print(f"deepalert run: resumed {pipeline.resumed} pending steps from {args.db}; "
+              f"{pipeline.repeated} alerts were stored already", file=sys.stderr)
     out = sys.stdout
     reports = pipeline.published_json()
     if args.output == "json":

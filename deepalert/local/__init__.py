@@ -3,10 +3,24 @@
 :class:`LocalPipeline` runs alerts through your inspectors, reviewer and emitters with the
 core's semantics (aggregation by AlertID in a 3-hour window, attribute de-duplication,
 sections by attribute hash, review, publication), on a simulated clock.
+
+The core itself lives in :mod:`deepalert.core`; its names are re-exported here, so
+``from deepalert.local import Core`` keeps working.
 """
 
-from deepalert.local._clock import Clock, ManualClock, SystemClock
-from deepalert.local._core import Core, CoreSettings, Delivery, LateAlertPolicy, Receipt
+from deepalert.core import (
+    Clock,
+    Core,
+    CoreSettings,
+    Delivery,
+    LateAlertPolicy,
+    Receipt,
+    ReportStore,
+    StoredReport,
+    SystemClock,
+    TakenReport,
+)
+from deepalert.local._clock import ManualClock
 from deepalert.local._pipeline import (
     EmitterLike,
     InspectorLike,
@@ -14,13 +28,7 @@ from deepalert.local._pipeline import (
     PipelineError,
     ReviewerLike,
 )
-from deepalert.local._store import (
-    MemoryStore,
-    ReportStore,
-    SQLiteStore,
-    StoredReport,
-    TakenReport,
-)
+from deepalert.local._store import MemoryStore, SQLiteStore
 
 __all__ = [
     "Clock",

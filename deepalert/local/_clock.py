@@ -1,28 +1,12 @@
-"""Clocks: where the local core gets "now" from."""
+"""A clock that moves only when told to: the local pipeline's simulated time."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "ManualClock", "SystemClock"]
+from deepalert.core._clock import _utc
 
-
-@runtime_checkable
-class Clock(Protocol):
-    """Tells the current time as an aware UTC ``datetime``."""
-
-    def now(self) -> datetime:
-        """The current time, timezone-aware, in UTC."""
-        ...
-
-
-class SystemClock:
-    """The machine's clock."""
-
-    def now(self) -> datetime:
-        """The current time in UTC."""
-        return datetime.now(timezone.utc)
+__all__ = ["ManualClock"]
 
 
 class ManualClock:
@@ -57,9 +41,3 @@ class ManualClock:
         if when < self._now:
             raise ValueError("a ManualClock does not go backwards")
         self._now = when
-
-
-def _utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)

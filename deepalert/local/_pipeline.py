@@ -9,6 +9,9 @@ so what works here works against the Go core.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
 import heapq
 import itertools
 import json
@@ -20,10 +23,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from deepalert._lambda import PartialBatchResponse
+from deepalert.core._clock import Clock
+from deepalert.core._core import Core, CoreSettings, LateAlertPolicy, Receipt
+from deepalert.core._store import ReportStore
 from deepalert.errors import DeepAlertError
-from deepalert.local._clock import Clock, ManualClock
-from deepalert.local._core import Core, CoreSettings, LateAlertPolicy, Receipt
-from deepalert.local._store import MemoryStore, ReportStore
+from deepalert.local._clock import ManualClock
+from deepalert.local._store import MemoryStore
 from deepalert.models import Alert, Attribute, Report, ReportStatus, Task, peek_report
 from deepalert.testing._context import FakeLambdaContext
 from deepalert.testing._events import sns_event
@@ -73,7 +78,8 @@ class PipelineError:
     """Something that failed in the pipeline; the rest of the flow went on.
 
     Attributes:
-        stage: ``"alert"``, ``"inspector"``, ``"finding"``, ``"reviewer"`` or ``"emitter"``.
+        stage: ``"alert"``, ``"inspector"``, ``"finding"``, ``"feedback"``, ``"reviewer"`` or
+            ``"emitter"``.
         detail: what failed and why (no secrets).
         report_id: the report concerned, when there is one.
         source: where the alert came from (a file and position), when known.
@@ -96,6 +102,7 @@ class _Event:
     seq: int
     kind: str = field(compare=False)
     payload: str = field(compare=False)
+    step: int | None = field(compare=False, default=None)  # its row in the store, if kept
 
 
 class _ErrorCapture(logging.Handler):
@@ -164,10 +171,9 @@ class LocalPipeline:
         self.clock: Clock = clock if clock is not None else ManualClock()
         settings = settings or CoreSettings()
         if late_alerts is not None:
-            settings = CoreSettings(settings.inspect_delay, settings.review_delay,
-                                    settings.window, late_alerts)
-        kwargs = {} if new_id is None else {"new_id": new_id}
-        self.core = Core(self.store, self.clock, self, settings, **kwargs)
+            settings = dataclasses.replace(settings, late_alerts=late_alerts)
+        self.core = (Core(self.store, self.clock, self, settings) if new_id is None
+                     else Core(self.store, self.clock, self, settings, new_id))
         self.errors: list[PipelineError] = []
         self.publications = 0
         self._events: list[_Event] = []
@@ -177,35 +183,71 @@ class LocalPipeline:
         self._published: dict[str, bytes] = {}
         self._sources: dict[str, str] = {}
         self._context = FakeLambdaContext(function_name="deepalert-local", timeout_ms=900_000)
+        self._cut_off: set[str] = set()
+        self.repeated = 0
+        """Alerts :meth:`submit_many` found already handled (a rerun of the same input)."""
+        self.resumed = 0
+        """Pending steps taken over from an earlier, interrupted run (stores that keep them)."""
+        self._resume()
 
     # --- feeding alerts ----------------------------------------------------------------------
 
-    def submit(self, alert: Alert | str | bytes, *, source: str | None = None) -> Receipt:
+    def submit(self, alert: Alert | str | bytes, *, source: str | None = None,
+               key: str | None = None) -> Receipt:
         """Send one alert to the core, as a detector sends it to the alert queue.
 
         Args:
             alert: an :class:`Alert`, or its JSON.
             source: where it came from (a file and position), used in error messages.
+            key: what identifies this delivery (see :meth:`Core.receive_alert
+                <deepalert.core.Core.receive_alert>`): the same key again stores nothing twice.
 
         Raises:
             WireError, InvalidAlertError: the core would refuse the alert.
         """
         data = alert.to_json() if isinstance(alert, Alert) else alert
-        receipt = self.core.receive_alert(data)
+        with self._atomic():
+            receipt = self.core.receive_alert(data, key=key)
+        if receipt.repeated:
+            self.repeated += 1
         if source is not None:
             self._sources.setdefault(receipt.report_id, source)
         return receipt
 
     def submit_many(self, alerts: Iterable[tuple[str | None, Alert | str | bytes]]
                     ) -> list[Receipt]:
-        """Submit ``(source, alert)`` pairs; a refused alert is recorded and the rest go on."""
+        """Submit ``(source, alert)`` pairs; a refused alert is recorded and the rest go on.
+
+        With a store that outlives the process (``SQLiteStore``), a pair with a source is
+        identified by its source and its alert's bytes: submitting the same pair again (a
+        rerun of the same file) stores nothing twice and counts in :attr:`repeated`. Equal
+        alerts at two positions stay two alerts, as in the Go core.
+        """
         receipts = []
+        durable = hasattr(self.store, "steps")
         for source, alert in alerts:
+            data = alert.to_json() if isinstance(alert, Alert) else alert
+            key = _delivery_key(source, data) if durable and source is not None else None
             try:
-                receipts.append(self.submit(alert, source=source))
+                receipts.append(self.submit(data, source=source, key=key))
             except (DeepAlertError, ValueError) as exc:
                 self.errors.append(PipelineError("alert", str(exc), source=source))
         return receipts
+
+    def _atomic(self) -> contextlib.AbstractContextManager[None]:
+        atomic = getattr(self.store, "atomic", None)
+        return atomic() if atomic is not None else contextlib.nullcontext()
+
+    def _resume(self) -> None:
+        # Steps an interrupted run left in the store: they run again, from the start of the
+        # batch that was cut short (its writes were rolled back with it).
+        steps = getattr(self.store, "steps", None)
+        if steps is None:
+            return
+        for step in steps():
+            heapq.heappush(self._events, _Event(step.due, next(self._seq), step.kind,
+                                                step.payload, step.seq))
+            self.resumed += 1
 
     # --- the timeline ------------------------------------------------------------------------
 
@@ -229,15 +271,27 @@ class LocalPipeline:
         due = self._events[0].due
         self._set_clock(due)
         # Every step due at the same instant runs before their tasks are delivered, so that
-        # inspectors get large batches, as an SQS-subscribed inspector would.
+        # inspectors get large batches, as an SQS-subscribed inspector would; the tasks go
+        # out before each review (its findings are in first) and at the end.
         while self._events and self._events[0].due == due:
-            event = heapq.heappop(self._events)
-            if event.kind == "inspect":
-                self.core.dispatch_inspection(event.payload)
-            else:
-                self._deliver_tasks()  # findings due by now are in before the review
-                self._review(event.payload)
-        self._deliver_tasks()
+            # One transaction per stretch of dispatches with its tasks, and per review, in a
+            # store that has them: interrupted, a stretch leaves its steps pending and
+            # nothing half-written, and at most one review is published again.
+            with self._atomic():
+                done: list[int] = []
+                while self._events and self._events[0].due == due:
+                    event = heapq.heappop(self._events)
+                    if event.step is not None:
+                        done.append(event.step)
+                    if event.kind == "inspect":
+                        self.core.dispatch_inspection(event.payload)
+                        continue
+                    self._deliver_tasks()  # findings due by now are in before the review
+                    self._review(event.payload)
+                    break
+                self._deliver_tasks()
+                if done:
+                    self.store.remove_steps(done)  # type: ignore[attr-defined]
 
     def _set_clock(self, when: datetime) -> None:
         setter = getattr(self.clock, "set", None)
@@ -248,13 +302,16 @@ class LocalPipeline:
 
     def schedule_inspection(self, delay: timedelta, report: str) -> None:
         """Step Functions' InspectionMachine: dispatch after ``delay``."""
-        heapq.heappush(self._events, _Event(self.clock.now() + delay, next(self._seq),
-                                            "inspect", report))
+        self._schedule(self.clock.now() + delay, "inspect", report)
 
     def schedule_review(self, delay: timedelta, report: str) -> None:
         """Step Functions' ReviewMachine: compile and review after ``delay``."""
-        heapq.heappush(self._events, _Event(self.clock.now() + delay, next(self._seq),
-                                            "review", report))
+        self._schedule(self.clock.now() + delay, "review", report)
+
+    def _schedule(self, due: datetime, kind: str, payload: str) -> None:
+        add_step = getattr(self.store, "add_step", None)
+        step = add_step(due, kind, payload) if add_step is not None else None
+        heapq.heappush(self._events, _Event(due, next(self._seq), kind, payload, step))
 
     def publish_task(self, task: str) -> None:
         """The task topic: queued, then delivered to every inspector in batches."""
@@ -363,7 +420,16 @@ class LocalPipeline:
             except (DeepAlertError, ValueError) as exc:
                 self.errors.append(PipelineError("finding", str(exc)))
         for body in self._sink.bodies(_ATTRIBUTE_QUEUE):
-            self.core.feedback_attribute(body)
+            feedback = self.core.feed_back(body)
+            if feedback.cut_off and feedback.report_id not in self._cut_off:
+                self._cut_off.add(feedback.report_id)
+                first = feedback.cut_off[0]
+                self.errors.append(PipelineError(
+                    "feedback",
+                    f"new attributes beyond max_feedback_depth="
+                    f"{self.core.settings.max_feedback_depth} were not inspected "
+                    f"(first: {first.type} {first.value!r}); an inspector keeps finding new "
+                    "attributes", feedback.report_id, self._sources.get(feedback.report_id)))
         self._sink.clear()
 
     # --- results -----------------------------------------------------------------------------
@@ -379,6 +445,11 @@ class LocalPipeline:
     def published_json(self) -> list[str]:
         """:meth:`published`, as the JSON the report topic carried."""
         return [zlib.decompress(data).decode("utf-8") for data in self._published.values()]
+
+
+def _delivery_key(source: str, data: str | bytes) -> str:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return hashlib.sha256(source.encode("utf-8") + b"\0" + raw).hexdigest()
 
 
 def _name(role: object) -> str:

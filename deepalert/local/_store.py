@@ -1,24 +1,34 @@
-"""Report stores: the core's DynamoDB table, as a small interface with two implementations.
+"""Report stores for the laptop: in memory, or in an SQLite file that survives the process.
 
-The store keeps bytes as the core's table does (alerts and findings as the JSON it received,
-attributes by hash) and answers the conditional puts the core's semantics rest on. The core
-logic (``deepalert.local._core``) is written against :class:`ReportStore` only, so an
-AWS-backed store can take the place of these.
+Both implement :class:`~deepalert.core.ReportStore`, the interface the core's logic is written
+against. :class:`SQLiteStore` also keeps the local pipeline's timeline (the steps the Step
+Functions machines would run later, and the tasks on their way to the inspectors), so that a
+run that was killed part-way resumes where it stopped.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import NamedTuple, Protocol, runtime_checkable
+
+from deepalert.core._store import (
+    ReportStore,
+    StoredFinding,
+    StoredReceipt,
+    StoredReport,
+    TakenReport,
+)
 
 __all__ = [
     "MemoryStore",
     "ReportStore",
     "SQLiteStore",
+    "ScheduledStep",
     "StoredFinding",
     "StoredReport",
     "TakenReport",
@@ -26,88 +36,14 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class TakenReport:
-    """The report an alert belongs to, as ``TakeReport`` decides it."""
+class ScheduledStep:
+    """A step of the local pipeline's timeline, as the store keeps it."""
 
-    report_id: str
-    is_new: bool
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class StoredReport:
-    """The ``report/<id>`` row: what the core stores besides alerts, attributes, findings."""
-
-    report_id: str
-    status: str
-    result: str
-    """The ReportResult JSON."""
-    created_at: datetime
-
-
-class StoredFinding(NamedTuple):
-    """One finding, kept as the parts a compiled report is made of (Go-exact JSON text).
-
-    A tuple of strings: millions of them cost the garbage collector nothing.
-    """
-
-    attr_hash: str
-    attribute: str
-    """The finding's attribute JSON: the section's ``attr`` when it is the first of its hash."""
-    content_type: str
-    """``host``, ``user`` or ``binary``; anything else adds no content, as in the core."""
-    content: str
-    """The content JSON as the core's typed struct writes it."""
-
-
-@runtime_checkable
-class ReportStore(Protocol):
-    """What the core needs from its table. Every method is one conditional put or one query."""
-
-    def take_report(self, alert_id: str, new_report_id: str, now: datetime,
-                    ttl: timedelta) -> TakenReport:
-        """Claim ``alert_id`` for a new report unless a live entry exists; return the entry.
-
-        A new entry lives ``ttl`` from ``now``; it is not extended by later alerts.
-        """
-        ...
-
-    def save_alert(self, report_id: str, alert: str) -> None:
-        """Keep an alert's JSON under its report (duplicates are kept, as the core does)."""
-        ...
-
-    def put_attribute(self, report_id: str, attr_hash: str, attribute: str, now: datetime,
-                      ttl: timedelta) -> bool:
-        """Record an attribute by hash; ``False`` when a live entry already exists."""
-        ...
-
-    def save_finding(self, report_id: str, finding: StoredFinding) -> None:
-        """Keep a finding under its report."""
-        ...
-
-    def put_report(self, report: StoredReport) -> None:
-        """Overwrite the report row."""
-        ...
-
-    def get_report(self, report_id: str) -> StoredReport | None:
-        """The report row, or ``None``."""
-        ...
-
-    def alerts(self, report_id: str) -> list[str]:
-        """Alert JSON in arrival order."""
-        ...
-
-    def attributes(self, report_id: str) -> list[tuple[str, str]]:
-        """``(hash, attribute JSON)`` pairs in ascending hash order."""
-        ...
-
-    def findings(self, report_id: str) -> list[StoredFinding]:
-        """Findings in ascending attribute hash order, then in arrival order."""
-        ...
-
-    def report_ids(self) -> list[str]:
-        """Every report ID, oldest first."""
-        ...
+    seq: int
+    due: datetime
+    kind: str
+    """``inspect``, ``review`` or ``task``."""
+    payload: str
 
 
 class MemoryStore:
@@ -121,6 +57,9 @@ class MemoryStore:
         self._shared: dict[str, dict[str, StoredFinding]] = {}
         self._contents: dict[str, str] = {}  # equal contents (country: JP...) stored once
         self._reports: dict[str, StoredReport] = {}
+        self._keys: set[str] = set()
+        self._depths: dict[tuple[str, str], int] = {}
+        self._receipts: dict[str, StoredReceipt] = {}
         self._lock = threading.Lock()
 
     def take_report(self, alert_id: str, new_report_id: str, now: datetime,
@@ -133,20 +72,44 @@ class MemoryStore:
                 return TakenReport(new_report_id, True, created)
             return TakenReport(entry[0], False, _seconds(entry[1]))
 
-    def save_alert(self, report_id: str, alert: str) -> None:
+    def save_alert(self, report_id: str, alert: str, key: str | None = None) -> None:
+        if key is not None:
+            marker = f"alert/{report_id}/{key}"
+            if marker in self._keys:
+                return
+            self._keys.add(marker)
         self._alerts.setdefault(report_id, []).append(alert)
 
     def put_attribute(self, report_id: str, attr_hash: str, attribute: str, now: datetime,
-                      ttl: timedelta) -> bool:
+                      ttl: timedelta, depth: int = 0) -> bool:
         with self._lock:
             table = self._attributes.setdefault(report_id, {})
             entry = table.get(attr_hash)
             if entry is not None and entry[1] >= now:
                 return False
             table[attr_hash] = (attribute, now + ttl)
+            if depth:
+                self._depths[report_id, attr_hash] = depth
+            else:
+                self._depths.pop((report_id, attr_hash), None)
             return True
 
-    def save_finding(self, report_id: str, finding: StoredFinding) -> None:
+    def forget_attribute(self, report_id: str, attr_hash: str) -> None:
+        """Drop an attribute whose task could not be published."""
+        self._attributes.get(report_id, {}).pop(attr_hash, None)
+
+    def attribute_depth(self, report_id: str, attr_hash: str) -> int | None:
+        if attr_hash not in self._attributes.get(report_id, {}):
+            return None
+        return self._depths.get((report_id, attr_hash), 0)
+
+    def save_finding(self, report_id: str, finding: StoredFinding,
+                     key: str | None = None) -> None:
+        if key is not None:
+            marker = f"finding/{report_id}/{key}"
+            if marker in self._keys:
+                return
+            self._keys.add(marker)
         findings = self._findings.setdefault(report_id, [])
         # Inspectors report on the same task attributes, often with the same contents: keep
         # one copy of equal texts.
@@ -180,6 +143,13 @@ class MemoryStore:
     def report_ids(self) -> list[str]:
         return list(self._reports)
 
+    def get_receipt(self, key: str) -> StoredReceipt | None:
+        return self._receipts.get(key)
+
+    def put_receipt(self, key: str, receipt: StoredReceipt, now: datetime,
+                    ttl: timedelta) -> None:
+        self._receipts[key] = receipt
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS alertmap (
@@ -198,11 +168,31 @@ CREATE INDEX IF NOT EXISTS findings_by_report ON findings (report_id, attr_hash,
 CREATE TABLE IF NOT EXISTS reports (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, report_id TEXT NOT NULL UNIQUE,
     status TEXT NOT NULL, result TEXT NOT NULL, created_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS receipts (
+    key TEXT PRIMARY KEY, report_id TEXT NOT NULL, is_new INTEGER NOT NULL,
+    created_at REAL NOT NULL, done INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS steps (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, due REAL NOT NULL, kind TEXT NOT NULL,
+    payload TEXT NOT NULL);
+"""
+
+# Columns added after the first release: files written by it get them on open.
+_ADDED_COLUMNS = (
+    ("alerts", "key", "TEXT"),
+    ("findings", "key", "TEXT"),
+    ("attributes", "depth", "INTEGER NOT NULL DEFAULT 0"),
+)
+_INDEXES = """
+CREATE UNIQUE INDEX IF NOT EXISTS alerts_by_key ON alerts (report_id, key);
+CREATE UNIQUE INDEX IF NOT EXISTS findings_by_key ON findings (report_id, key);
 """
 
 
 class SQLiteStore:
     """A store in an SQLite file (standard library): reports survive between runs.
+
+    Besides the reports, the file keeps the local pipeline's pending steps, so that
+    :class:`~deepalert.local.LocalPipeline` resumes a run that was interrupted.
 
     Args:
         path: the database file, created when missing; ``":memory:"`` for a private one.
@@ -211,14 +201,45 @@ class SQLiteStore:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._depth = 0
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        for table, column, kind in _ADDED_COLUMNS:
+            names = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in names:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        self._db.executescript(_INDEXES)
 
     def close(self) -> None:
         """Close the database connection."""
         self._db.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Make everything written inside the block one transaction: all of it, or none.
+
+        Nested blocks join the outermost one.
+        """
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._depth = 0
+                self._db.execute("ROLLBACK")
+                raise
+            self._depth = 0
+            self._db.execute("COMMIT")
 
     def take_report(self, alert_id: str, new_report_id: str, now: datetime,
                     ttl: timedelta) -> TakenReport:
@@ -237,29 +258,45 @@ class SQLiteStore:
             ).fetchone()
             return TakenReport(report_id, False, _from_epoch(created))
 
-    def save_alert(self, report_id: str, alert: str) -> None:
+    def save_alert(self, report_id: str, alert: str, key: str | None = None) -> None:
         with self._lock:
-            self._db.execute("INSERT INTO alerts (report_id, data) VALUES (?, ?)",
-                             (report_id, alert))
+            self._db.execute("INSERT OR IGNORE INTO alerts (report_id, data, key) "
+                             "VALUES (?, ?, ?)", (report_id, alert, key))
 
     def put_attribute(self, report_id: str, attr_hash: str, attribute: str, now: datetime,
-                      ttl: timedelta) -> bool:
+                      ttl: timedelta, depth: int = 0) -> bool:
         with self._lock:
             cur = self._db.execute(
-                "INSERT INTO attributes (report_id, attr_hash, data, expires_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (report_id, attr_hash) DO UPDATE SET "
-                "data = excluded.data, expires_at = excluded.expires_at "
-                "WHERE attributes.expires_at < ?",
-                (report_id, attr_hash, attribute, (now + ttl).timestamp(), now.timestamp()))
+                "INSERT INTO attributes (report_id, attr_hash, data, expires_at, depth) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (report_id, attr_hash) DO UPDATE SET "
+                "data = excluded.data, expires_at = excluded.expires_at, "
+                "depth = excluded.depth WHERE attributes.expires_at < ?",
+                (report_id, attr_hash, attribute, (now + ttl).timestamp(), depth,
+                 now.timestamp()))
             return cur.rowcount == 1
 
-    def save_finding(self, report_id: str, finding: StoredFinding) -> None:
+    def forget_attribute(self, report_id: str, attr_hash: str) -> None:
+        """Drop an attribute whose task could not be published."""
+        with self._lock:
+            self._db.execute("DELETE FROM attributes WHERE report_id = ? AND attr_hash = ?",
+                             (report_id, attr_hash))
+
+    def attribute_depth(self, report_id: str, attr_hash: str) -> int | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT depth FROM attributes WHERE report_id = ? AND attr_hash = ?",
+                (report_id, attr_hash)).fetchone()
+        return None if row is None else int(row[0])
+
+    def save_finding(self, report_id: str, finding: StoredFinding,
+                     key: str | None = None) -> None:
         with self._lock:
             self._db.execute(
-                "INSERT INTO findings (report_id, attr_hash, attribute, content_type, content) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO findings "
+                "(report_id, attr_hash, attribute, content_type, content, key) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (report_id, finding.attr_hash, finding.attribute, finding.content_type,
-                 finding.content))
+                 finding.content, key))
 
     def put_report(self, report: StoredReport) -> None:
         with self._lock:
@@ -302,6 +339,47 @@ class SQLiteStore:
         with self._lock:
             return [r[0] for r in self._db.execute("SELECT report_id FROM reports ORDER BY seq")]
 
+    def get_receipt(self, key: str) -> StoredReceipt | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT report_id, is_new, created_at, done FROM receipts WHERE key = ?",
+                (key,)).fetchone()
+        if row is None:
+            return None
+        return StoredReceipt(row[0], bool(row[1]), _from_epoch_exact(row[2]), bool(row[3]))
+
+    def put_receipt(self, key: str, receipt: StoredReceipt, now: datetime,
+                    ttl: timedelta) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO receipts (key, report_id, is_new, created_at, done) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "report_id = excluded.report_id, is_new = excluded.is_new, "
+                "created_at = excluded.created_at, done = excluded.done",
+                (key, receipt.report_id, int(receipt.is_new), receipt.created_at.timestamp(),
+                 int(receipt.done)))
+
+    # --- the local pipeline's timeline -------------------------------------------------------
+
+    def add_step(self, due: datetime, kind: str, payload: str) -> int:
+        """Keep a pending step of the timeline; its sequence number."""
+        with self._lock:
+            cur = self._db.execute("INSERT INTO steps (due, kind, payload) VALUES (?, ?, ?)",
+                                   (due.timestamp(), kind, payload))
+            assert cur.lastrowid is not None
+            return cur.lastrowid
+
+    def remove_steps(self, seqs: list[int]) -> None:
+        """Forget steps that were carried out."""
+        with self._lock:
+            self._db.executemany("DELETE FROM steps WHERE seq = ?", [(s,) for s in seqs])
+
+    def steps(self) -> list[ScheduledStep]:
+        """The pending steps, in the order they were added."""
+        with self._lock:
+            rows = self._db.execute("SELECT seq, due, kind, payload FROM steps ORDER BY seq")
+            return [ScheduledStep(r[0], _from_epoch_exact(r[1]), r[2], r[3]) for r in rows]
+
 
 def _seconds(value: datetime) -> datetime:
     # DynamoDB keeps created_at as whole Unix seconds: later reads lose the fraction.
@@ -310,3 +388,7 @@ def _seconds(value: datetime) -> datetime:
 
 def _from_epoch(value: float) -> datetime:
     return datetime.fromtimestamp(int(value), tz=timezone.utc)
+
+
+def _from_epoch_exact(value: float) -> datetime:
+    return datetime.fromtimestamp(value, tz=timezone.utc)

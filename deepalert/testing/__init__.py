@@ -3,6 +3,7 @@
 Everything here runs without AWS. The package's own tests use these same helpers.
 """
 
+from deepalert.testing._aws import AwsCore, CoreFunction, Execution
 from deepalert.testing._context import FakeLambdaContext
 from deepalert.testing._events import (
     direct_event,
@@ -33,9 +34,12 @@ from deepalert.testing._sink import MemorySink, SentMessage
 __all__ = [
     "DEFAULT_REPORT_ID",
     "AlertFactory",
+    "AwsCore",
     "CannedHttpServer",
     "CannedResponse",
+    "CoreFunction",
     "EmitRun",
+    "Execution",
     "FakeLambdaContext",
     "FakeSecretStore",
     "InspectionResult",

@@ -15,9 +15,9 @@ publishReport              :meth:`Core.publish`
 =========================  =====================================================
 
 Messages come in and go out as JSON text through the wire codec. Storage is a
-:class:`~deepalert.local.ReportStore`, time a :class:`~deepalert.local.Clock`, and every
-hand-off (the Step Functions delays, SNS topics, the reviewer invocation) a :class:`Delivery`,
-so an AWS-backed core can reuse this logic unchanged.
+:class:`~deepalert.core.ReportStore`, time a :class:`~deepalert.core.Clock`, and every
+hand-off (the Step Functions delays, SNS topics, the reviewer invocation) a :class:`Delivery`:
+``deepalert.local`` runs this logic in one process, ``deepalert.core.aws`` on AWS's services.
 """
 
 from __future__ import annotations
@@ -25,15 +25,21 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from deepalert import _wire
 from deepalert._wire import GoTime
-from deepalert.errors import ContentError, WireError
-from deepalert.local._clock import Clock
-from deepalert.local._store import ReportStore, StoredFinding, StoredReport
+from deepalert.core._clock import Clock
+from deepalert.core._store import (
+    ReportStore,
+    StoredFinding,
+    StoredReceipt,
+    StoredReport,
+    TakenReport,
+)
+from deepalert.errors import ContentError, DeliveryError, WireError
 from deepalert.models import (
     CONTENT_TYPES,
     Alert,
@@ -47,7 +53,7 @@ from deepalert.models import (
     Task,
 )
 
-__all__ = ["Core", "CoreSettings", "Delivery", "LateAlertPolicy", "Receipt"]
+__all__ = ["Core", "CoreSettings", "Delivery", "Feedback", "LateAlertPolicy", "Receipt"]
 
 LateAlertPolicy = Literal["review-again", "go"]
 """What an alert arriving after its report was published does (protocol notes §2.6 item 3).
@@ -94,12 +100,23 @@ class CoreSettings:
         window: how long one AlertID keeps feeding one report (Go: 3 hours, from the first
             alert, not extended by later ones); also how long attribute dedup lasts.
         late_alerts: see :data:`LateAlertPolicy`.
+        max_feedback_depth: how many rounds of feedback one report follows. An alert's
+            attributes are depth 0; an attribute an inspector found for a depth-``n`` task is
+            depth ``n + 1``. New attributes deeper than this are recorded in the report but not
+            inspected, and reported as cut off (:class:`Feedback`), so that an inspector that
+            always finds something new cannot keep a report busy forever (the Go core follows
+            feedback until the attribute cache repeats itself, which may be never).
     """
 
     inspect_delay: timedelta = timedelta(minutes=5)
     review_delay: timedelta = timedelta(minutes=10)
     window: timedelta = timedelta(hours=3)
     late_alerts: LateAlertPolicy = "review-again"
+    max_feedback_depth: int = 8
+
+    def __post_init__(self) -> None:
+        if self.max_feedback_depth < 0:
+            raise ValueError("CoreSettings.max_feedback_depth must be 0 or more")
 
 
 @dataclass(frozen=True)
@@ -109,6 +126,21 @@ class Receipt:
     report_id: str
     status: str
     alert_id: str
+    repeated: bool = False
+    """The alert's delivery key was seen before and fully handled: nothing was done again."""
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What :meth:`Core.feed_back` did with an inspector's new attributes."""
+
+    report_id: str
+    sent: int
+    """Tasks published for attributes new to the report."""
+    depth: int
+    """The feedback round these attributes belong to (1 for attributes found from an alert's)."""
+    cut_off: list[Attribute] = field(default_factory=list)
+    """New attributes deeper than ``max_feedback_depth``: recorded, not inspected."""
 
 
 class Core:
@@ -120,22 +152,40 @@ class Core:
         delivery: how work is handed on.
         settings: timings and defect choices.
         new_id: makes report IDs (UUIDv4 by default, as the core does).
+        publish_on_write: publish a report each time it is written, as the local pipeline
+            does; ``False`` where something else publishes (on AWS, the table's stream and
+            ``publish_report``) and the core's steps run in separate functions.
     """
 
     def __init__(self, store: ReportStore, clock: Clock, delivery: Delivery,
                  settings: CoreSettings | None = None,
-                 new_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> None:
+                 new_id: Callable[[], str] = lambda: str(uuid.uuid4()), *,
+                 publish_on_write: bool = True) -> None:
         self.store = store
+        self.publish_on_write = publish_on_write
         self.clock = clock
         self.delivery = delivery
         self.settings = settings or CoreSettings()
         self._new_id = new_id
         self._reviews_pending: set[str] = set()
+        # A store written before receipts and depths existed: keep them here instead.
+        self._durable = all(hasattr(store, name) for name in
+                            ("get_receipt", "put_receipt", "attribute_depth"))
+        self._receipts: dict[str, StoredReceipt] = {}
+        self._depths: dict[tuple[str, str], int] = {}
+        self._finding_keys: set[str] = set()
 
     # --- receptAlert -------------------------------------------------------------------------
 
-    def receive_alert(self, data: str | bytes) -> Receipt:
+    def receive_alert(self, data: str | bytes, *, key: str | None = None) -> Receipt:
         """Validate an alert and fold it into its report (receptAlert + HandleAlert).
+
+        Args:
+            data: the alert's JSON.
+            key: what identifies this delivery of the alert (an SQS ``messageId``, a file
+                and position). The same key again finishes what an interrupted first attempt
+                began and stores nothing twice; once handled, it changes nothing
+                (``Receipt.repeated``). Without a key every call is a new alert, as in Go.
 
         Raises:
             WireError: the alert is not readable.
@@ -145,12 +195,30 @@ class Core:
         alert.validate_limits()
         now = self.clock.now()
         alert_id = alert.alert_id()
-        taken = self.store.take_report(alert_id, self._new_id(), now, self.settings.window)
+        prior = None if key is None else self._get_receipt(key)
+        if prior is not None and prior.done:
+            status = ReportStatus.NEW if prior.is_new else ReportStatus.MORE
+            return Receipt(prior.report_id, status, alert_id, repeated=True)
+        if prior is not None:
+            taken = TakenReport(prior.report_id, prior.is_new, prior.created_at)
+        elif key is not None and getattr(self.store, "remembers_first_delivery", False):
+            # The alertmap entry itself names the delivery that opened the report: a retry
+            # of that delivery finds its report new, and no receipt is written until done.
+            taken = self.store.take_report(alert_id, self._new_id(), now,  # type: ignore[call-arg]
+                                           self.settings.window, key=key)
+        else:
+            taken = self.store.take_report(alert_id, self._new_id(), now, self.settings.window)
+            if key is not None:
+                self._put_receipt(key, StoredReceipt(taken.report_id, taken.is_new,
+                                                     taken.created_at), now)
         report_id = taken.report_id
         previous = None if taken.is_new else self.store.get_report(report_id)
         status = ReportStatus.NEW if taken.is_new else ReportStatus.MORE
         alert_json = alert.to_json()
-        self.store.save_alert(report_id, alert_json)
+        if key is None or not self._durable:  # in memory, the receipt alone guards it
+            self.store.save_alert(report_id, alert_json)
+        else:
+            self.store.save_alert(report_id, alert_json, key=key)
 
         # The state machines' input: the report with this one alert (as Go marshals it).
         report = _report_json(report_id, [alert_json], [], [], _EMPTY_RESULT, status,
@@ -160,13 +228,32 @@ class Core:
                             and self.settings.late_alerts == "review-again"):
             self._schedule_review(report_id, report)
         self.store.put_report(StoredReport(report_id, status, _EMPTY_RESULT, taken.created_at))
-        self.publish(report_id)
+        if self.publish_on_write:
+            self.publish(report_id)
+        if key is not None:
+            self._put_receipt(key, StoredReceipt(report_id, taken.is_new, taken.created_at,
+                                                 done=True), now)
         return Receipt(report_id, status, alert_id)
 
+    def _get_receipt(self, key: str) -> StoredReceipt | None:
+        if self._durable:
+            return self.store.get_receipt(key)
+        return self._receipts.get(key)
+
+    def _put_receipt(self, key: str, receipt: StoredReceipt, now: datetime) -> None:
+        if self._durable:
+            # Kept as long as an alert of the report may still arrive.
+            self.store.put_receipt(key, receipt, now, self.settings.window)
+        else:
+            self._receipts[key] = receipt
+
     def _schedule_review(self, report_id: str, report: str) -> None:
-        if report_id in self._reviews_pending:
-            return
-        self._reviews_pending.add(report_id)
+        # In one process, a review already pending covers a late alert too. Run as separate
+        # functions (publish_on_write off), this process never sees the review run.
+        if self.publish_on_write:
+            if report_id in self._reviews_pending:
+                return
+            self._reviews_pending.add(report_id)
         self.delivery.schedule_review(self.settings.review_delay, report)
 
     # --- dispatchInspection ------------------------------------------------------------------
@@ -175,7 +262,7 @@ class Core:
         """Publish one task per attribute not yet seen in this report; return how many."""
         report = Report.from_json(report_json)
         now = self.clock.now()
-        sent = 0
+        sent: list[tuple[str, str, str]] = []
         for alert in report.alerts or ():
             for attr in alert.attributes or ():
                 attr_hash = attr.hash()  # before the timestamp is filled in, as Go does
@@ -188,27 +275,63 @@ class Core:
                 })
                 # Both parts are valid already: construct, do not validate again.
                 task = Task.model_construct(report_id=report.id, attribute=task_attr)
-                self.delivery.publish_task(task.to_json())
-                sent += 1
-        return sent
+                sent.append((report.id, attr_hash, task.to_json()))
+        self._publish_tasks(sent)
+        return len(sent)
 
-    def _remember(self, report_id: str, attr_hash: str, attr: Attribute, now: datetime) -> bool:
+    def _publish_tasks(self, tasks: list[tuple[str, str, str]]) -> None:
+        """Publish ``(report id, remembered hash, task)``s; if a delivery that sends in
+        batches (``flush``) could not send some, forget their attributes before raising, so
+        that a retry of the same message publishes them instead of finding them seen (the
+        Go core loses them, protocol notes §2.3)."""
+        for _, _, task in tasks:
+            self.delivery.publish_task(task)
+        flush = getattr(self.delivery, "flush", None)
+        if flush is None or not tasks:
+            return
+        try:
+            flush()
+        except DeliveryError as exc:
+            failed = getattr(exc, "failed", None)
+            forget = getattr(self.store, "forget_attribute", None)
+            if forget is not None:
+                for report_id, attr_hash, task in tasks:
+                    if failed is None or task in failed:
+                        forget(report_id, attr_hash)
+            raise
+
+    def _remember(self, report_id: str, attr_hash: str, attr: Attribute, now: datetime,
+                  depth: int = 0) -> bool:
         stored = attr.model_copy(update={
             "context": _sorted(attr.context),
             # report.attributes[].timestamp: the attribute's own, else the dispatch time.
             "timestamp": attr.timestamp if attr.timestamp is not None else _go_time(now),
         })
-        return self.store.put_attribute(report_id, attr_hash, stored.to_json(), now,
-                                        self.settings.window)
+        if depth and self._durable:
+            return self.store.put_attribute(report_id, attr_hash, stored.to_json(), now,
+                                            self.settings.window, depth=depth)
+        fresh = self.store.put_attribute(report_id, attr_hash, stored.to_json(), now,
+                                         self.settings.window)
+        if fresh and depth:
+            self._depths[report_id, attr_hash] = depth
+        return fresh
+
+    def _depth(self, report_id: str, attr_hash: str) -> int | None:
+        if self._durable:
+            return self.store.attribute_depth(report_id, attr_hash)
+        return self._depths.get((report_id, attr_hash))
 
     # --- submitFinding -----------------------------------------------------------------------
 
-    def submit_finding(self, finding_json: str | bytes) -> Finding:
+    def submit_finding(self, finding_json: str | bytes, *, key: str | None = None) -> Finding:
         """Store a finding under its attribute's hash.
 
         Unlike the Go core, a content that does not fit the struct its ``type`` names is
         refused here (raising :class:`~deepalert.ContentError`) instead of being stored and
         breaking every later compile of the report (protocol notes §2.8 item 8).
+
+        ``key`` identifies this delivery (an SQS ``messageId``): the same key again stores
+        nothing twice. Without one, every call stores a finding, as in Go.
         """
         finding = Finding.from_json(finding_json)
         content_json = ""
@@ -222,25 +345,47 @@ class Core:
             assert content is not None
             content_json = content.to_json()
         attr_json = finding.attribute.to_json()
-        self.store.save_finding(finding.report_id, StoredFinding(
-            finding.attribute.hash(), attr_json, finding.type, content_json))
+        stored = StoredFinding(finding.attribute.hash(), attr_json, finding.type, content_json,
+                               _go_finding(finding, attr_json)
+                               if getattr(self.store, "keeps_finding_json", False) else "")
+        if key is None:
+            self.store.save_finding(finding.report_id, stored)
+        elif self._durable:
+            self.store.save_finding(finding.report_id, stored, key=key)
+        elif key not in self._finding_keys:
+            self._finding_keys.add(key)
+            self.store.save_finding(finding.report_id, stored)
         return finding
 
     # --- feedbackAttribute -------------------------------------------------------------------
 
     def feedback_attribute(self, message: str | bytes) -> int:
         """Publish a task for each new attribute an inspector found; return how many."""
+        return self.feed_back(message).sent
+
+    def feed_back(self, message: str | bytes) -> Feedback:
+        """:meth:`feedback_attribute`, saying also what ``max_feedback_depth`` cut off."""
         feedback = ReportAttribute.from_json(message)
+        report_id = feedback.report_id
         now = self.clock.now()
-        sent = 0
+        # The task attribute an inspector echoes is the attribute as the core remembered it
+        # when it came from feedback; an alert's attribute (depth 0) is remembered before its
+        # timestamp is filled in, so its echo is not found, and counts as depth 0 too.
+        depth = (self._depth(report_id, feedback.origin_attr.hash()) or 0) + 1
+        result = Feedback(report_id, 0, depth)
+        sent: list[tuple[str, str, str]] = []
         for attr in feedback.attributes or ():
-            if not self._remember(feedback.report_id, attr.hash(), attr, now):
+            attr_hash = attr.hash()
+            if not self._remember(report_id, attr_hash, attr, now, depth):
+                continue
+            if depth > self.settings.max_feedback_depth:
+                result.cut_off.append(attr)
                 continue
             task_attr = attr.model_copy(update={"context": _sorted(attr.context)})
-            task = Task.model_construct(report_id=feedback.report_id, attribute=task_attr)
-            self.delivery.publish_task(task.to_json())
-            sent += 1
-        return sent
+            task = Task.model_construct(report_id=report_id, attribute=task_attr)
+            sent.append((report_id, attr_hash, task.to_json()))
+        self._publish_tasks(sent)
+        return Feedback(report_id, len(sent), depth, result.cut_off)
 
     # --- compileReport -----------------------------------------------------------------------
 
@@ -295,16 +440,24 @@ class Core:
         return self.submit_review(report_id, result_json)
 
     def submit_review(self, report_id: str, result_json: str | None) -> str | None:
-        """Store the reviewer's verdict as ``published`` and publish (submitReport)."""
+        """Store the reviewer's verdict as ``published`` and publish (submitReport).
+
+        Returns the published report, or ``None`` when the report is unknown or
+        ``publish_on_write`` is off.
+        """
+        if self.store_verdict(report_id, verdict(result_json)) is None:
+            return None
+        return self.publish(report_id) if self.publish_on_write else None
+
+    def store_verdict(self, report_id: str, result: ReportResult) -> StoredReport | None:
+        """Store the report ``published`` with ``result``; the row, or ``None`` if unknown."""
         row = self.store.get_report(report_id)
         if row is None:
             return None
-        result = ReportResult() if result_json is None else ReportResult.from_json(result_json)
-        if result.severity == "":
-            result = ReportResult(severity=Severity.UNCLASSIFIED, reason=result.reason)
-        self.store.put_report(StoredReport(report_id, ReportStatus.PUBLISHED, result.to_json(),
-                                           row.created_at))
-        return self.publish(report_id)
+        stored = StoredReport(report_id, ReportStatus.PUBLISHED, result.to_json(),
+                              row.created_at)
+        self.store.put_report(stored)
+        return stored
 
     # --- publishReport -----------------------------------------------------------------------
 
@@ -314,6 +467,28 @@ class Core:
         if report is not None:
             self.delivery.publish_report(report)
         return report
+
+
+def verdict(result_json: str | None) -> ReportResult:
+    """What submitReport stores for a reviewer's output: no result or an empty severity is
+    ``unclassified``.
+
+    Raises:
+        WireError: the output is not a ReportResult.
+    """
+    result = ReportResult() if result_json is None else ReportResult.from_json(result_json)
+    if result.severity == "":
+        result = ReportResult(severity=Severity.UNCLASSIFIED, reason=result.reason)
+    return result
+
+
+def _go_finding(finding: Finding, attr_json: str) -> str:
+    # json.Marshal(Finding) as the Go core stores it: content is an interface{}, so its
+    # objects' keys come out sorted.
+    return (f'{{"report_id":{_go_string(finding.report_id)},'
+            f'"author":{_go_string(finding.author)},"attribute":{attr_json},'
+            f'"type":{_go_string(finding.type)},'
+            f'"content":{_wire.go_dumps(finding.content, sort_keys=True)}}}')
 
 
 @functools.lru_cache(maxsize=8)
