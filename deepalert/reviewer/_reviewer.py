@@ -11,6 +11,7 @@ from typing import Any, Generic, Literal, TypeVar, Union, cast, overload
 
 from typing_extensions import ParamSpec
 
+from deepalert._redact import RedactingFilter
 from deepalert._wire import fold_name
 from deepalert.errors import EventError, HandlerDefinitionError, InvalidResultError
 from deepalert.models import Report, ReportResult, Severity
@@ -20,6 +21,7 @@ from deepalert.reviewer._signature import check_role_function, role_name
 __all__ = ["OnError", "ReviewReturn", "Reviewer", "reviewer"]
 
 logger = logging.getLogger("deepalert.reviewer")
+logger.addFilter(RedactingFilter())  # exception texts leave the SDK redacted
 
 P = ParamSpec("P")
 
