@@ -32,7 +32,6 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import traceback
 from collections.abc import Callable
 
 __all__ = ["RedactingFilter", "escape_control", "redact"]
@@ -47,7 +46,7 @@ _KEY_WORDS = (r"pass(?:word|wd|phrase)|pwd|secret|token|credentials?|signature|c
 _IDENT = r"[A-Za-z0-9_.-]"
 # A value: a quoted string (JSON escapes allowed), or an optional auth scheme and a bare word.
 _VALUE = (r"(?P<scheme>(?:bearer|basic|digest|token|negotiate)\s+)?"
-          r"(?P<value>\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|[^\s,;&'\"})\]]+)")
+          r"(?P<value>\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|[^\s,;&'\"{}()\[\]]+)")
 
 
 @functools.cache
@@ -147,6 +146,8 @@ class RedactingFilter(logging.Filter):
         record.msg = escape_control(redact(record.getMessage()))
         record.args = None
         if record.exc_info and record.exc_info[1] is not None:
+            import traceback
+
             text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
             record.exc_text = escape_control(redact(text), keep_newlines=True)
             record.exc_info = None

@@ -153,7 +153,11 @@ def load_object(spec: str) -> Any:
                 raise _UsageError(f"cannot load {module_name}")
             module = importlib.util.module_from_spec(loader)
             sys.modules[path.stem] = module
-            loader.loader.exec_module(module)
+            try:
+                loader.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[path.stem]  # no half-run module left behind
+                raise
         else:
             module = importlib.import_module(module_name)
     except ImportError as exc:

@@ -51,6 +51,7 @@ from deepalert.sources._common import Batch, dotted, skip
 from deepalert.sources._policy import AlertKeyFunc, SourcePolicy
 from deepalert.sources._reading import (
     MAX_DECOMPRESSED_BYTES,
+    MAX_RECORD_BYTES,
     DecompressionLimitError,
     ReadError,
     read_events,
@@ -60,6 +61,7 @@ from deepalert.sources.cloudtrail import CONSOLE_LOGIN_WITHOUT_MFA, CloudTrailRu
 __all__ = [
     "CONSOLE_LOGIN_WITHOUT_MFA",
     "MAX_DECOMPRESSED_BYTES",
+    "MAX_RECORD_BYTES",
     "SOURCES",
     "AlertKeyFunc",
     "CloudTrailRule",
@@ -344,21 +346,21 @@ def convert(raw: Mapping[str, Any] | list[Any] | str | bytes, *, source: str = "
 
 def convert_file(path: str | Path, *, source: str = "auto",
                  policy: SourcePolicy | None = None,
-                 max_decompressed: int = MAX_DECOMPRESSED_BYTES) -> Iterator[ConvertedItem]:
+                 max_decompressed: int | None = None) -> Iterator[ConvertedItem]:
     """Convert every event of a file: one event, a JSON array of events, or JSON lines.
 
     ``"-"`` reads standard input; gzip files are read as their content. The file is streamed:
     memory is bounded by the largest single event, not the file (JSON lines are split on
     ``\\n`` only; a JSON array is read item by item). An event that fails (not JSON, nested
-    deeper than Python's JSON reader goes, of no known format...) yields an item with its
-    error and the file goes on.
+    deeper than Python's JSON reader goes, larger than :data:`MAX_RECORD_BYTES`, of no known
+    format...) yields an item with its error and the file goes on.
 
     Args:
         path: the file, or ``"-"``.
         source: one of :data:`SOURCES`.
         policy: the team's choices (:class:`SourcePolicy`).
-        max_decompressed: the most a gzip file may inflate to, in bytes
-            (:data:`MAX_DECOMPRESSED_BYTES`, 4 GiB, by default).
+        max_decompressed: the most a gzip file may inflate to, in bytes;
+            :data:`MAX_DECOMPRESSED_BYTES` (1 GiB) by default.
 
     Raises:
         OSError: the file cannot be read, or is a gzip file cut short; raised after the items
@@ -377,7 +379,10 @@ def convert_file(path: str | Path, *, source: str = "auto",
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
-    for position, event in read_events(path, max_decompressed=max_decompressed):
+    from deepalert.sources import _reading
+
+    cap = _reading.MAX_DECOMPRESSED_BYTES if max_decompressed is None else max_decompressed
+    for position, event in read_events(path, max_decompressed=cap):
         if isinstance(event, ReadError):
             yield ConvertedItem(position, error=SourceError(source, "", str(event), position))
             continue
@@ -388,6 +393,9 @@ def convert_file(path: str | Path, *, source: str = "auto",
         except RecursionError:
             yield ConvertedItem(position, error=SourceError(
                 source, "", "nests too deeply to convert", position))
+        except Exception as exc:  # a reader's or converter's defect fails this event only
+            yield ConvertedItem(position, error=SourceError(
+                source, "", f"cannot convert ({type(exc).__name__}: {exc})", position))
         else:
             yield ConvertedItem(position, batch.alerts, skipped=[
                 f"{position}, {reason}" for reason in batch.skipped])

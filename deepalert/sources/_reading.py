@@ -246,8 +246,13 @@ def _lines_or_document(lines: Iterator[bytes | None], cap: int) -> Iterator[Even
             break
     head = _text(first)
     after = _Peek(lines)
+    try:
+        second = after.first_nonblank()
+    except OSError:  # a read error or the gzip cap: the first line still counts
+        yield f"line {number}", _parse_line(head)
+        raise
     if _is_json(head):
-        if after.first_nonblank() is None:
+        if second is None:
             yield "item 1", _parse_line(head)
             return
         yield f"line {number}", _parse_line(head)
@@ -255,7 +260,6 @@ def _lines_or_document(lines: Iterator[bytes | None], cap: int) -> Iterator[Even
         return
     # The first line is no JSON by itself: a document over several lines (pretty-printed),
     # unless the next line is JSON alone (JSON lines whose first line is bad).
-    second = after.first_nonblank()
     if second is not None and _is_json(_text(second[1])):
         yield f"line {number}", _parse_line(head)
         yield from _json_lines(after, number)
