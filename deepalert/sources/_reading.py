@@ -276,27 +276,28 @@ def _lines_or_document(lines: Iterator[bytes | None], cap: int) -> Iterator[Even
 
 
 class _Peek:
-    """Lines with the blank ones before the first non-blank one looked at in advance."""
+    """Lines, with the first non-blank one looked at in advance (blank ones only counted)."""
 
     def __init__(self, lines: Iterator[bytes | None]) -> None:
         self._lines = lines
-        self._seen: list[bytes | None] = []
+        self._blank = 0
+        self._next: list[bytes | None] = []
 
     def first_nonblank(self) -> tuple[int, bytes | None] | None:
         for line in self._lines:
-            self._seen.append(line)
             if line is None or line.strip():
-                return len(self._seen), line
+                self._next.append(line)
+                return self._blank + 1, line
+            self._blank += 1
         return None
 
     def __iter__(self) -> Iterator[bytes | None]:
-        seen, self._seen = self._seen, []
-        yield from seen
+        blank, self._blank = self._blank, 0
+        pending, self._next = self._next, []
+        for _ in range(blank):
+            yield b""
+        yield from pending
         yield from self._lines
-
-
-def _only_space(lines: _Peek) -> bool:
-    return lines.first_nonblank() is None
 
 
 def _json_lines(lines: _Peek, number: int) -> Iterator[Event]:
