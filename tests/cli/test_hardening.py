@@ -369,7 +369,7 @@ def test_a_gzip_bomb_stops_at_the_cap_after_the_records_before_it(
 
 
 def test_files_are_streamed_not_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The first event comes out after reading one chunk, however long the input."""
+    """The first events come out after reading a chunk or two, however long the input."""
     import io
     import sys
 
@@ -383,6 +383,8 @@ def test_files_are_streamed_not_read_whole(monkeypatch: pytest.MonkeyPatch) -> N
 
         def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
             Endless.reads += 1
+            if Endless.reads > 20:  # long enough that reading it whole shows
+                return 0
             line = (alert() + "\n").encode()
             data = line * (len(buffer) // len(line))
             buffer[:len(data)] = data
