@@ -191,15 +191,20 @@ def _load_role(spec: str, slot: str) -> Any:
     return obj
 
 
-def _files(paths: Sequence[str]) -> Iterator[str]:
+def _files(paths: Sequence[str]) -> Iterator[tuple[str, str | None]]:
+    """``(file, None)`` for every input file, or ``(folder, error)`` for a folder not listed."""
     for name in paths:
         path = Path(name)
         if name != "-" and path.is_dir():
-            found = sorted(p for p in path.rglob("*")
-                           if p.is_file() and p.suffix in {".json", ".jsonl", ".ndjson"})
-            yield from (str(p) for p in found)
+            try:
+                found = sorted(p for p in path.rglob("*")
+                               if p.is_file() and p.suffix in {".json", ".jsonl", ".ndjson"})
+            except OSError as exc:
+                yield name, f"cannot list the folder: {exc.strerror or exc}"
+                continue
+            yield from ((str(p), None) for p in found)
         else:
-            yield name
+            yield name, None
 
 
 def _read_alerts(paths: Sequence[str], source: str) -> Iterator[tuple[str, Any, str | None]]:
@@ -212,8 +217,11 @@ def _read_alerts(paths: Sequence[str], source: str) -> Iterator[tuple[str, Any, 
 
     if source not in SOURCES:
         raise _UsageError(f"unknown --source {source!r}; expected one of {', '.join(SOURCES)}")
-    for path in _files(paths):
+    for path, problem in _files(paths):
         label = "<stdin>" if path == "-" else path
+        if problem is not None:
+            yield label, None, problem
+            continue
         items = convert_file(path, source=source)
         while True:
             try:

@@ -395,3 +395,22 @@ def test_files_are_streamed_not_read_whole(monkeypatch: pytest.MonkeyPatch) -> N
     for _ in range(3):
         assert next(items).alerts
     assert Endless.reads <= 3
+
+
+def test_a_folder_that_cannot_be_listed_is_one_line_and_other_inputs_go_on(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unreadable folder is reported by name; the files given next are still read."""
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    good = tmp_path / "a.jsonl"
+    good.write_text(alert() + "\n")
+
+    def refuse(self: Path, pattern: str) -> object:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "rglob", refuse)
+    code, _, err = run(capsys, "validate", str(folder), str(good))
+    assert code == 1
+    assert f"{folder}: cannot list the folder: Permission denied" in err
+    assert "1 valid, 1 invalid" in err
