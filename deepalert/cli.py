@@ -36,6 +36,7 @@ from typing import IO, Any
 __all__ = ["main"]
 
 _PROGRESS_EVERY = 10_000
+_GO_MAX_DEPTH = 10_000
 
 
 class _UsageError(Exception):
@@ -49,6 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return 2
+    # Go reads JSON nested up to 10,000 levels; Python's readers stop at the recursion limit
+    # (1,000 by default). The command raises it for its own run, so that it reads what the core
+    # reads; deeper input still fails alone with a named error.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _GO_MAX_DEPTH + 2_000))
     try:
         code: int = args.handler(args)
     except _UsageError as exc:
@@ -59,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (| head): not an error of ours
         sys.stderr.close()
         return 0
+    finally:
+        sys.setrecursionlimit(limit)
     return code
 
 

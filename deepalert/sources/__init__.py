@@ -29,6 +29,7 @@ import base64
 import binascii
 import gzip
 import json
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -352,8 +353,9 @@ def convert_file(path: str | Path, *, source: str = "auto",
     ``"-"`` reads standard input; gzip files are read as their content. The file is streamed:
     memory is bounded by the largest single event, not the file (JSON lines are split on
     ``\\n`` only; a JSON array is read item by item). An event that fails (not JSON, nested
-    deeper than Python's JSON reader goes, larger than :data:`MAX_RECORD_BYTES`, of no known
-    format...) yields an item with its error and the file goes on.
+    deeper than Python's recursion limit lets it be read, larger than :data:`MAX_RECORD_BYTES`,
+    of no known format...) yields an item with its error and the file goes on. (The
+    ``deepalert`` command raises the recursion limit so that it reads Go's 10,000 levels.)
 
     Args:
         path: the file, or ``"-"``.
@@ -392,7 +394,8 @@ def convert_file(path: str | Path, *, source: str = "auto",
             yield ConvertedItem(position, error=exc.at(position))
         except RecursionError:
             yield ConvertedItem(position, error=SourceError(
-                source, "", "nests too deeply to convert", position))
+                source, "", "nests deeper than Python's recursion limit "
+                f"({sys.getrecursionlimit():,} levels) lets it be converted", position))
         except Exception as exc:  # a reader's or converter's defect fails this event only
             yield ConvertedItem(position, error=SourceError(
                 source, "", f"cannot convert ({type(exc).__name__}: {exc})", position))

@@ -112,10 +112,14 @@ def _parse_line(line: str | None) -> Any:
     try:
         return json.loads(line)
     except RecursionError:
-        return ReadError("nests deeper than this reader goes (about 1,000 levels in "
-                         "Python's JSON reader)")
+        return ReadError(_too_deep())
     except ValueError as exc:
         return ReadError(f"not valid JSON ({exc})")
+
+
+def _too_deep() -> str:
+    return (f"nests deeper than Python's recursion limit ({sys.getrecursionlimit():,} levels) "
+            "lets it be read")
 
 
 def _is_json(line: str | None) -> bool:
@@ -179,8 +183,7 @@ def _array_items(first: str, rest: Iterator[str], cap: int) -> Iterator[Event]:
                 value, end = decoder.raw_decode(buf, pos)
             except RecursionError:
                 yield f"item {count + 1}", ReadError(
-                    "nests deeper than this reader goes (about 1,000 levels in Python's JSON "
-                    "reader); the rest of the array cannot be read")
+                    f"{_too_deep()}; the rest of the array cannot be read")
                 return
             except ValueError as exc:
                 if len(buf) - pos > cap:
