@@ -24,6 +24,7 @@ control characters escaped and secrets masked (``--verbose`` adds tracebacks, re
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import json
@@ -50,11 +51,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return 2
-    # Go reads JSON nested up to 10,000 levels; Python's readers stop at the recursion limit
-    # (1,000 by default). The command raises it for its own run, so that it reads what the core
-    # reads; deeper input still fails alone with a named error.
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, _GO_MAX_DEPTH + 2_000))
     try:
         code: int = args.handler(args)
     except _UsageError as exc:
@@ -65,9 +61,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (| head): not an error of ours
         sys.stderr.close()
         return 0
+    return code
+
+
+@contextlib.contextmanager
+def _go_depth() -> Iterator[None]:
+    """Read JSON nested as deep as Go does (10,000 levels) while inside.
+
+    Python's readers stop at the recursion limit (1,000 by default). It is raised only around
+    reading input, not while the user's roles run, so that their own runaway recursion fails
+    as it would anywhere else; deeper input still fails alone with a named error.
+    """
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _GO_MAX_DEPTH + 2_000))
+    try:
+        yield
     finally:
         sys.setrecursionlimit(limit)
-    return code
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -233,7 +243,8 @@ def _read_alerts(paths: Sequence[str], source: str) -> Iterator[tuple[str, Any, 
         items = convert_file(path, source=source)
         while True:
             try:
-                item = next(items)
+                with _go_depth():
+                    item = next(items)
             except StopIteration:
                 break
             except OSError as exc:  # also a gzip file cut short or past the size cap
@@ -321,7 +332,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 pipeline.errors.append(PipelineError("alert", error, source=where))
                 continue
             try:
-                pipeline.submit_many([(where, alert)])
+                with _go_depth():
+                    pipeline.submit_many([(where, alert)])
             except sqlite3.Error:
                 raise
             except Exception as exc:  # whatever the core's readers raise: this alert fails
@@ -445,8 +457,9 @@ def _cmd_review(args: argparse.Namespace) -> int:
         _say(f"{label}: cannot read: {exc.strerror or exc}")
         return 1
     try:
-        report = Report.from_json(data)
-        event = json.loads(report.to_json())
+        with _go_depth():
+            report = Report.from_json(data)
+            event = json.loads(report.to_json())
     except RecursionError:
         _say(f"{label}: nests too deeply to read")
         return 1
