@@ -34,7 +34,7 @@ import logging
 import re
 from collections.abc import Callable
 
-__all__ = ["RedactingFilter", "escape_control", "redact"]
+__all__ = ["RedactingFilter", "escape_control", "escape_json_line", "redact", "safe_traceback"]
 
 MASK = "***"
 
@@ -131,6 +131,49 @@ def escape_control(text: str, *, keep_newlines: bool = False) -> str:
     return text.translate(_escapes(keep_newlines))
 
 
+@functools.cache
+def _json_escapes() -> dict[int, str]:
+    return {c: f"\\u{c:04x}" for c in _escapes(False) if c >= 0x7F}
+
+
+def escape_json_line(line: str) -> str:
+    """A JSON text with the characters JSON leaves raw but terminals act on escaped as ``\\uXXXX``.
+
+    ``json.dumps(..., ensure_ascii=False)`` escapes the C0 controls but writes DEL, the C1
+    controls (``\\x9b`` starts an ANSI sequence on some terminals), U+2028/U+2029 and the
+    bidirectional overrides as they are; outside strings a JSON text holds none of them, so the
+    result is the same JSON value.
+    """
+    return line.translate(_json_escapes())
+
+
+_TRACEBACK = "Traceback (most recent call last):"
+_CHAINS = ("The above exception was the direct cause of the following exception:",
+           "During handling of the above exception, another exception occurred:")
+
+
+def safe_traceback(text: str) -> str:
+    """A formatted traceback, redacted, whose only line breaks are the traceback's own.
+
+    A newline inside an exception's message is written ``\\n`` (so the message cannot forge a
+    log line), and control characters are escaped; frames, chained exceptions and their
+    headers keep their lines.
+    """
+    lines = redact(text).split("\n")
+    out: list[str] = []
+    in_message = False
+    for i, line in enumerate(lines):
+        chain = line == "" and i + 1 < len(lines) and lines[i + 1] in _CHAINS
+        structural = (chain or line in _CHAINS or line == _TRACEBACK
+                      or (line == "" and i > 0 and lines[i - 1] in _CHAINS))
+        if in_message and not structural and out:
+            out[-1] += "\\n" + line
+            continue
+        in_message = not structural and not line.startswith(" ") and line != ""
+        out.append(line)
+    return escape_control("\n".join(out), keep_newlines=True)
+
+
 class RedactingFilter(logging.Filter):
     """A logging filter that redacts a record's message and traceback before any handler.
 
@@ -149,8 +192,8 @@ class RedactingFilter(logging.Filter):
             import traceback
 
             text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
-            record.exc_text = escape_control(redact(text), keep_newlines=True)
+            record.exc_text = safe_traceback(text)
             record.exc_info = None
         elif record.exc_text:
-            record.exc_text = escape_control(redact(record.exc_text), keep_newlines=True)
+            record.exc_text = safe_traceback(record.exc_text)
         return True

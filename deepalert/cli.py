@@ -278,10 +278,10 @@ def _say(line: str, *, secret_free: bool = False) -> None:
 
 
 def _say_traceback(text: str) -> None:
-    from deepalert._redact import escape_control, redact
+    from deepalert._redact import safe_traceback
 
-    for line in redact(text).splitlines():
-        print("    " + escape_control(line), file=sys.stderr)
+    for line in safe_traceback(text).split("\n"):
+        print("    " + line, file=sys.stderr)
 
 
 def _open_store(path: str) -> Any:

@@ -152,3 +152,50 @@ def test_patterns_are_compiled_on_first_use_not_at_import() -> None:
     code = ("import deepalert._redact as r; assert r._rules.cache_info().currsize == 0; "
             "r.redact('x'); assert r._rules.cache_info().currsize == 1")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_log_lines_of_every_role_cannot_be_forged_by_a_report_id(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Report IDs and exception texts reach the logs with control characters escaped: the
+    emitter's and reviewer's plain lines, and the inspector's JSON lines (still JSON)."""
+    import json
+
+    from deepalert import Attribute, Report, ReportResult
+    from deepalert.emitter import emitter
+    from deepalert.inspector import inspector
+    from deepalert.reviewer import reviewer
+    from deepalert.testing import MemorySink, direct_event, sns_event, sqs_sns_event
+    from tests.inspector.conftest import make_task
+
+    evil = "r-1\nERROR forged line\x1b[2J\x9b"
+
+    @emitter
+    def fails(report: Report) -> None:
+        raise RuntimeError(f"failed {report.id}")
+
+    @reviewer
+    def judge(report: Report) -> ReportResult:
+        raise RuntimeError(f"failed {report.id}")
+
+    @inspector(author="x")
+    def broken(attr: Attribute) -> None:
+        raise RuntimeError(f"failed {attr.value}")
+
+    report = Report(id=evil, status="published")
+    with caplog.at_level(logging.INFO, logger="deepalert"):
+        with pytest.raises(RuntimeError):
+            fails(sns_event(report.to_json()))
+        judge(direct_event(report))
+        broken.invoke(sqs_sns_event(make_task(evil, report_id=evil)), sqs_client=MemorySink(),
+                      finding_queue_url=MemorySink.FINDING_QUEUE_URL,
+                      attribute_queue_url=MemorySink.ATTRIBUTE_QUEUE_URL)
+    lines = [r.getMessage() for r in caplog.records] + [r.exc_text or "" for r in caplog.records]
+    text = "\n".join(lines)
+    assert "\x1b" not in text
+    assert "\x9b" not in text
+    assert not any(line.startswith("ERROR forged") for line in text.splitlines())
+    inspector_lines = [r.getMessage() for r in caplog.records
+                       if r.name.startswith("deepalert.inspector")]
+    assert inspector_lines
+    for line in inspector_lines:
+        assert json.loads(line)  # still one JSON object

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
-from deepalert._redact import redact
+from deepalert._redact import escape_json_line, redact
 from deepalert.models import Attribute
 
 __all__ = ["ERROR", "INFO", "InspectionLogger", "attribute_fields", "log", "logger", "redact"]
@@ -35,7 +35,7 @@ def _line(level: int, message: str, fields: Mapping[str, Any]) -> str:
     record = {"level": logging.getLevelName(level), "message": message}
     record.update((k, v) for k, v in fields.items() if v is not None)
     # A log line, not a DeepAlert message: the wire codec is not involved.
-    return json.dumps(record, ensure_ascii=False, default=str)
+    return escape_json_line(json.dumps(record, ensure_ascii=False, default=str))
 
 
 def log(level: int, message: str, **fields: Any) -> None:
