@@ -14,10 +14,10 @@
   (``https://hooks.slack.com/…``, ``postgres://***@db.example.com/…``), because webhook URLs
   carry their secret in the path and passwords may hold ``/``;
 - credentials recognisable by their shape: AWS access key IDs (``AKIA``/``ASIA``), AWS secret
-  access keys (40 base64 characters mixing upper and lower case and digits), AWS session tokens,
-  JWTs, PEM private key blocks, GitHub (``ghp_``, ``gho_``, ``ghu_``, ``ghs_``, ``ghr_``,
-  ``github_pat_``), GitLab (``glpat-``), Slack (``xoxb-``, ``xoxp-``, ``xapp-`` ...), Stripe,
-  Google API keys, npm and PyPI tokens, ``Bearer …`` tokens.
+  access keys (exactly 40 base64 characters mixing upper and lower case and digits), AWS
+  session tokens, JWTs, PEM private key blocks, GitHub (``ghp_``, ``gho_``, ``ghu_``,
+  ``ghs_``, ``ghr_``, ``github_pat_``), GitLab (``glpat-``), Slack (``xoxb-``, ``xoxp-``,
+  ``xapp-`` ...), Stripe, Google API keys, npm and PyPI tokens, ``Bearer …`` tokens.
 
 What stays readable, on purpose: ordinary words (``token expired``, ``wrong password``), IP
 addresses, hostnames, ARNs, UUIDs, report IDs, and hex digests (MD5, SHA-1, SHA-256: the
@@ -70,7 +70,7 @@ def _rules() -> tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
         (re.compile(r"(?<![A-Za-z0-9/+=])(?:FwoGZXIvYXdz|IQoJb3JpZ2lu)[A-Za-z0-9/+=]{20,}"),
          MASK),
         (re.compile(r"(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])"
-                    r"(?=[A-Za-z0-9/+]*[0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"), MASK),
+                    r"(?=[A-Za-z0-9/+]*[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"), MASK),
         (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), MASK),
         (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
                     r"|glpat-[A-Za-z0-9_-]{20,})"), MASK),

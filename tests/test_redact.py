@@ -90,6 +90,8 @@ READABLE = [
     "KeyError: 'country'",
     "ValueError: invalid literal for int() with base 10: 'abc'",
     "日本語のメッセージ émoji ✓",
+    'File "/Users/JaneDoe/Projects/AlertHub/src/app/handlers/ip.py", line 12, in lookup',
+    "/Users/JaneDoe/Projects/AlertHub/srcAp/x is forty characters of path",
 ]
 
 
