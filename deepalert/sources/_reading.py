@@ -8,8 +8,10 @@ read item by item; a gzip file is decompressed as it is read, up to a size cap.
 from __future__ import annotations
 
 import codecs
+import functools
 import itertools
 import json
+import math
 import sys
 import zlib
 from collections.abc import Iterator
@@ -102,6 +104,36 @@ def _lines(chunks: Iterator[bytes], cap: int) -> Iterator[bytes | None]:
         yield b"".join(pending)
 
 
+def _number(text: str) -> float:
+    # Go skips numbers it cannot hold in fields it ignores (1e400, integers of thousands of
+    # digits); Python would make them inf, which no JSON writer writes back, or refuse them.
+    # They are kept as the largest float, so the record still reads as Go reads it.
+    value = float(text)
+    return math.copysign(sys.float_info.max, value) if math.isinf(value) else value
+
+
+def _int(text: str) -> int | float:
+    return int(text) if len(text) < 4_000 else _number(text)
+
+
+@functools.cache
+def _decoder(long_ints: bool = False) -> json.JSONDecoder:
+    # The int hook costs a call per integer: only used again after the plain reader refused an
+    # integer too long for Python's int(); floats are rarer, the float hook always.
+    if long_ints:
+        return json.JSONDecoder(parse_float=_number, parse_int=_int)
+    return json.JSONDecoder(parse_float=_number)
+
+
+def _decode(text: str) -> Any:
+    try:
+        return _decoder().decode(text)
+    except ValueError as exc:
+        if "digits" not in str(exc):
+            raise
+        return _decoder(True).decode(text)
+
+
 def _text(line: bytes | None) -> str | None:
     return None if line is None else line.decode("utf-8", errors="replace")
 
@@ -110,7 +142,7 @@ def _parse_line(line: str | None) -> Any:
     if line is None:
         return ReadError("longer than the record size cap (MAX_RECORD_BYTES); not read")
     try:
-        return json.loads(line)
+        return _decode(line)
     except RecursionError:
         return ReadError(_too_deep())
     except ValueError as exc:
@@ -126,7 +158,7 @@ def _is_json(line: str | None) -> bool:
     if line is None:
         return False
     try:
-        json.loads(line)
+        _decode(line)
     except (ValueError, RecursionError):
         return False
     return True
@@ -134,7 +166,7 @@ def _is_json(line: str | None) -> bool:
 
 def _array_items(first: str, rest: Iterator[str], cap: int) -> Iterator[Event]:
     """The items of a JSON array whose text starts with ``first`` (after the ``[``)."""
-    decoder = json.JSONDecoder()
+    decoder = _decoder()
     buf, pos, eof, count = first, 0, False, 0
 
     def more() -> bool:
@@ -186,6 +218,9 @@ def _array_items(first: str, rest: Iterator[str], cap: int) -> Iterator[Event]:
                     f"{_too_deep()}; the rest of the array cannot be read")
                 return
             except ValueError as exc:
+                if "digits" in str(exc) and decoder is _decoder():
+                    decoder = _decoder(True)  # an integer longer than Python's int() takes
+                    continue
                 if len(buf) - pos > cap:
                     yield f"item {count + 1}", ReadError(
                         "longer than the record size cap (MAX_RECORD_BYTES); the rest of the "

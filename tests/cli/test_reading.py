@@ -90,3 +90,18 @@ def test_a_gzip_file_cut_short_is_an_os_error_after_what_it_held(tmp_path: Path)
         for item in convert_file(path):
             got.extend(item.alerts)
     assert len(got) >= 40
+
+
+@pytest.mark.parametrize("layout", ["lines", "array"])
+def test_numbers_go_skips_do_not_fail_a_record(tmp_path: Path, layout: str) -> None:
+    """1e400 and integers of thousands of digits in ignored fields: the alert is read, as Go
+    reads it (Python makes the first inf, which no JSON writer writes back, and refuses the
+    second)."""
+    alert = ('{"detector": "d", "rule_id": "r", "x": 1e400, "y": -1e999, "z": '
+             + "9" * 5000 + "}")
+    data = f"{alert}\n{alert}\n" if layout == "lines" else f"[{alert}, {alert}]"
+    path = tmp_path / "numbers"
+    path.write_text(data)
+    items = list(convert_file(path))
+    assert [item.error for item in items] == [None, None]
+    assert [len(item.alerts) for item in items] == [1, 1]
