@@ -32,9 +32,9 @@ _CHUNK = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
 
 Event = tuple[str, Any]
-"""``(position, value)``: the position (``"line 3"``, ``"item 2"``) and the JSON text of the
-event (``str``), an already parsed value, or a :class:`ReadError` for an event that cannot be
-read (the other events go on)."""
+"""``(position, value)``: the position (``"line 3"``, ``"item 2"``) and the parsed JSON value
+of the event, or a :class:`ReadError` for an event that cannot be read (the other events go
+on)."""
 
 
 class ReadError(Exception):
