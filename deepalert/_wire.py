@@ -27,8 +27,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, AnyStr, Final
 
 __all__ = [
+    "MAX_DEPTH",
     "ZERO_TIME",
     "GoTime",
+    "OutOfRange",
     "Pairs",
     "decode_bytes",
     "format_go_float",
@@ -37,6 +39,7 @@ __all__ = [
     "go_loads",
     "normalize_json_value",
     "parse_go_time",
+    "write_value",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -161,14 +164,42 @@ def _needs_go_format(value: float) -> bool:
 # ---------------------------------------------------------------------------------------------
 # JSON values (Go's interface{})
 
+MAX_DEPTH: Final = 10_000
+"""Go's ``encoding/json`` nesting limit: a document may open at most this many objects and
+arrays inside one another (the scanner's ``maxNestingDepth``). Every reader and writer here
+works without recursion, so anything Go reads is read, at any Python recursion limit."""
 
-def normalize_json_value(value: Any, *, sort_keys: bool, path: str = "") -> Any:
-    """Return ``value`` as Go's ``interface{}`` holds it after a decode.
 
-    Objects become dicts with string keys (sorted when ``sort_keys``), arrays become lists,
-    numbers become the float64 Go would hold (integral ones as ``int``), strings lose lone
-    surrogates to U+FFFD. Anything else raises ``ValueError`` naming the path.
+_WRITER_DEPTH: Final = 100
+"""Deeper values are handled without recursion: normalized by a loop, written by
+:func:`write_value` (pydantic-core's writer stops at 255 levels); recursion in Python stays far
+from its limit."""
+
+
+class OutOfRange:
+    """A JSON number that float64 cannot hold (``1e400``, an integer of 400 digits), as read.
+
+    Go's decoder only scans a number in a field it ignores, so reading one is no error; a
+    value of an ``interface{}`` field that holds one fails, as Go's ``float64`` conversion does.
     """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"OutOfRange({self.text[:40]!r})"
+
+
+def _where(path: str, key: str | int | None) -> str:
+    if key is None:
+        return path or "value"
+    return f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}"
+
+
+def _scalar(value: Any, path: str, key: str | int | None = None) -> Any:
+    """One non-container JSON value as Go's ``interface{}`` holds it (see below)."""
     if isinstance(value, str):
         return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
     if value is None or isinstance(value, bool):
@@ -176,31 +207,115 @@ def normalize_json_value(value: Any, *, sort_keys: bool, path: str = "") -> Any:
     if isinstance(value, int):
         if -(2**53) <= value <= 2**53:
             return value
-        return _number_from_float(float(value))
+        try:
+            as_float = float(value)
+        except OverflowError:
+            raise ValueError(f"{_where(path, key)}: number is out of range for Go's float64"
+                             ) from None
+        return _number_from_float(as_float)
     if isinstance(value, float):
         try:
             return _number_from_float(value)
         except ValueError as exc:
-            raise ValueError(f"{path or 'value'}: {exc}") from None
+            raise ValueError(f"{_where(path, key)}: {exc}") from None
+    if isinstance(value, OutOfRange):
+        raise ValueError(f"{_where(path, key)}: number {value.text[:40]} is out of range for "
+                         "Go's float64")
+    raise ValueError(
+        f"{_where(path, key)}: {type(value).__name__} is not a JSON value "
+        "(use dict, list, str, int, float, bool or None)"
+    )
+
+
+def _too_deep(path: str) -> ValueError:
+    where = path if len(path) <= 60 else path[:60] + "..."
+    return ValueError(f"{where or 'value'}: nested more than {MAX_DEPTH} levels deep, "
+                      "Go's limit")
+
+
+def normalize_json_value(value: Any, *, sort_keys: bool, path: str = "") -> Any:
+    """Return ``value`` as Go's ``interface{}`` holds it after a decode.
+
+    Objects become dicts with string keys (sorted when ``sort_keys``), arrays become lists,
+    numbers become the float64 Go would hold (integral ones as ``int``), strings lose lone
+    surrogates to U+FFFD. A repeated key (in :class:`Pairs`) keeps its first position and its
+    last value, as a Go map does; the values it replaced are still checked, as Go checks
+    them. Anything else, a number float64 cannot hold or nesting deeper than
+    :data:`MAX_DEPTH`, raises ``ValueError`` naming the path. Works without recursion.
+    """
+    if not isinstance(value, (Mapping, list, tuple)):
+        return _scalar(value, path)
+    try:
+        return _normalize(value, sort_keys, path, 1)
+    except _TooDeepToRecurse:
+        pass
+    root: list[Any] = [None]
+    # Without recursion: (value, container to fill, slot in it, path of value, its depth)
+    work: list[tuple[Any, Any, Any, str, int]] = [(value, root, 0, path, 1)]
+    while work:
+        item, parent, slot, where, depth = work.pop()
+        if not isinstance(item, (Mapping, list, tuple)):  # a replaced duplicate's value
+            parent[slot] = _scalar(item, where)
+            continue
+        if depth > MAX_DEPTH:
+            raise _too_deep(where)
+        if isinstance(item, (Mapping, Pairs)):
+            merged: dict[str, Any] = {}
+            for key, sub in (item if isinstance(item, Pairs) else item.items()):
+                if not isinstance(key, str):
+                    raise ValueError(f"{where or 'value'}: object key {key!r} is not a string")
+                if _SURROGATE.search(key):
+                    key = _SURROGATE.sub("\ufffd", key)
+                if key in merged:  # replaced, but still read (and checked) by Go
+                    work.append((merged[key], {}, key, _where(where, key), depth + 1))
+                merged[key] = sub
+            out: dict[str, Any] = dict.fromkeys(sorted(merged) if sort_keys else merged)
+            parent[slot] = out
+            for key in out:
+                sub = merged[key]
+                if isinstance(sub, (Mapping, list, tuple)):
+                    work.append((sub, out, key, _where(where, key), depth + 1))
+                else:
+                    out[key] = _scalar(sub, where, key)
+        else:
+            items = list(item)
+            parent[slot] = items
+            for i, sub in enumerate(items):
+                if isinstance(sub, (Mapping, list, tuple)):
+                    work.append((sub, items, i, _where(where, i), depth + 1))
+                else:
+                    items[i] = _scalar(sub, where, i)
+    return root[0]
+
+
+def _normalize(value: Any, sort_keys: bool, path: str, depth: int) -> Any:
+    # Recursive, as it is fastest for the shallow values messages hold; bounded by
+    # _WRITER_DEPTH, beyond which normalize_json_value goes on without recursion.
     if isinstance(value, (Mapping, Pairs)):
+        if depth > _WRITER_DEPTH:
+            raise _TooDeepToRecurse
         items: list[tuple[str, Any]] = []
         for key, item in (value if isinstance(value, Pairs) else value.items()):
             if not isinstance(key, str):
                 raise ValueError(f"{path or 'value'}: object key {key!r} is not a string")
-            clean_key = _SURROGATE.sub("\ufffd", key)
-            items.append((clean_key, normalize_json_value(item, sort_keys=sort_keys,
-                                                          path=f"{path}.{clean_key}")))
+            if _SURROGATE.search(key):
+                key = _SURROGATE.sub("\ufffd", key)
+            items.append((key, _normalize(item, sort_keys, f"{path}.{key}", depth + 1)))
         if sort_keys:
             items.sort(key=lambda kv: kv[0])
-        # A duplicate key keeps its first position and its last value (Go: the last wins).
+        # A repeated key keeps its first position and its last value (a Go map); the values
+        # it replaced were checked above, as Go checks them.
         return dict(items)
     if isinstance(value, (list, tuple)):
-        return [normalize_json_value(item, sort_keys=sort_keys, path=f"{path}[{i}]")
+        if depth > _WRITER_DEPTH:
+            raise _TooDeepToRecurse
+        return [_normalize(item, sort_keys, f"{path}[{i}]", depth + 1)
                 for i, item in enumerate(value)]
-    raise ValueError(
-        f"{path or 'value'}: {type(value).__name__} is not a JSON value "
-        "(use dict, list, str, int, float, bool or None)"
-    )
+    return _scalar(value, path)
+
+
+class _TooDeepToRecurse(Exception):
+    """A value nested deeper than the recursive helpers go (see :data:`_WRITER_DEPTH`)."""
 
 
 _NEGATIVE_ZERO_TEXT: Final = re.compile(r"-0(?![0-9.eE])")
@@ -232,14 +347,19 @@ def _negative_zero_in(data: AnyStr, pattern: re.Pattern[AnyStr], space: AnyStr,
 def needs_number_work(value: Any) -> bool:
     """True when a JSON value read by pydantic-core holds a number float64 would change: a
     float (Go writes ``1.0`` as ``1``) or an integer beyond 2**53."""
-    if isinstance(value, float):
-        return True
-    if isinstance(value, int) and not isinstance(value, bool):
-        return not -(2**53) <= value <= 2**53
-    if isinstance(value, dict):
-        return any(needs_number_work(v) for v in value.values())
-    if isinstance(value, list):
-        return any(needs_number_work(v) for v in value)
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is float:
+            return True
+        if kind is int:
+            if not -(2**53) <= item <= 2**53:
+                return True
+        elif kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
     return False
 
 
@@ -249,17 +369,37 @@ def protect_floats(value: Any, tokens: dict[str, str], sort_keys: bool,
 
     Floats that the writer would write differently from Go are replaced by placeholder
     strings recorded in ``tokens`` (``placeholder -> Go text``); ``to_json`` swaps them back.
+    A value nested deeper than those writers go is written whole by :func:`write_value` and
+    replaced by one placeholder.
     """
+    try:
+        return _protect(value, tokens, sort_keys, all_floats, 0)
+    except _TooDeepToRecurse:
+        return _placeholder(tokens, write_value(value, sort_keys=sort_keys))
+
+
+def _protect(value: Any, tokens: dict[str, str], sort_keys: bool, all_floats: bool,
+             depth: int) -> Any:
+    # Recursive, as it is fastest for the shallow values messages hold; bounded by
+    # _WRITER_DEPTH so that it never nears Python's recursion limit.
     if isinstance(value, float) and (all_floats or _needs_go_format(value)):
-        token = f"\x00deepalert-float-{len(tokens)}-{_NONCE}\x00"
-        tokens[token] = format_go_float(value)
-        return token
+        return _placeholder(tokens, format_go_float(value))
     if isinstance(value, dict):
+        if depth >= _WRITER_DEPTH:
+            raise _TooDeepToRecurse
         keys = sorted(value) if sort_keys else value
-        return {k: protect_floats(value[k], tokens, sort_keys, all_floats) for k in keys}
+        return {k: _protect(value[k], tokens, sort_keys, all_floats, depth + 1) for k in keys}
     if isinstance(value, list):
-        return [protect_floats(v, tokens, sort_keys, all_floats) for v in value]
+        if depth >= _WRITER_DEPTH:
+            raise _TooDeepToRecurse
+        return [_protect(v, tokens, sort_keys, all_floats, depth + 1) for v in value]
     return value
+
+
+def _placeholder(tokens: dict[str, str], text: str) -> str:
+    token = f"\x00deepalert-float-{len(tokens)}-{_NONCE}\x00"
+    tokens[token] = text
+    return token
 
 
 _NONCE: Final = f"{id(object()):x}{id(_SURROGATE):x}"
@@ -285,8 +425,64 @@ def write_prepared(value: Any, tokens: Mapping[str, str]) -> str:
     library, then Go's escapes, lone surrogates included."""
     import json  # only the lenient and fallback paths need it
 
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except RecursionError:  # pragma: no cover - protect_floats leaves no deep value
+        text = write_value(value, sort_keys=False)
     return go_escape(restore_floats(text, tokens) if tokens else text, surrogates=True)
+
+
+def _write_str(text: str) -> str:
+    from json.encoder import encode_basestring  # C, and what json.dumps writes strings with
+
+    written: str = encode_basestring(text)
+    if _SURROGATE.search(written) is not None:
+        written = _SURROGATE.sub(lambda _: "\\ufffd", written)
+    return written
+
+
+def write_value(value: Any, *, sort_keys: bool) -> str:
+    """Write a normalized JSON value without recursion, floats as Go writes them.
+
+    The text is what ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` writes
+    (lone surrogates as ``\\ufffd``); callers apply :func:`go_escape` to the whole message.
+    """
+    out: list[str] = []
+    # (is literal text, value or text)
+    stack: list[tuple[bool, Any]] = [(False, value)]
+    while stack:
+        literal, item = stack.pop()
+        if literal:
+            out.append(item)
+        elif isinstance(item, str):
+            out.append(_write_str(item))
+        elif item is None:
+            out.append("null")
+        elif item is True:
+            out.append("true")
+        elif item is False:
+            out.append("false")
+        elif isinstance(item, int):
+            out.append(str(item))
+        elif isinstance(item, float):
+            out.append(format_go_float(item))
+        elif isinstance(item, dict):
+            keys = sorted(item) if sort_keys else list(item)
+            out.append("{")
+            stack.append((True, "}"))
+            for i in range(len(keys) - 1, -1, -1):
+                stack.append((False, item[keys[i]]))
+                stack.append((True, ("," if i else "") + _write_str(keys[i]) + ":"))
+        elif isinstance(item, list):
+            out.append("[")
+            stack.append((True, "]"))
+            for i in range(len(item) - 1, -1, -1):
+                stack.append((False, item[i]))
+                if i:
+                    stack.append((True, ","))
+        else:
+            raise ValueError(f"{type(item).__name__} is not a JSON value")
+    return "".join(out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,16 +493,18 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _parse_float(text: str) -> float:
+def _parse_float(text: str) -> float | OutOfRange:
     value = float(text)
     if math.isinf(value):
-        raise ValueError(f"number {text} is out of range for Go's float64")
+        return OutOfRange(text)  # an error only where an interface{} takes it
     return value
 
 
-def _parse_int(text: str) -> int | float:
+def _parse_int(text: str) -> int | float | OutOfRange:
     if text == "-0":
         return -0.0
+    if len(text) > 400:  # beyond float64 and beyond Python's int() digit limit
+        return OutOfRange(text)
     return int(text)
 
 
@@ -320,22 +518,28 @@ def go_loads(data: str | bytes | bytearray | memoryview, *, pairs: bool = False)
     """Parse JSON text as Go does; raise ``ValueError`` on anything Go would reject.
 
     With ``pairs``, objects are lists of ``(key, value)`` pairs in input order, so that
-    duplicate keys and case-insensitive matches can be resolved as Go resolves them.
+    duplicate keys and case-insensitive matches can be resolved as Go resolves them. A number
+    float64 cannot hold reads as :class:`OutOfRange` (Go only scans it where it is ignored).
+    Nesting up to Go's :data:`MAX_DEPTH` is read, at any recursion limit.
     """
     import json
 
     text = decode_bytes(data)
+    surrogates = "\\ud" in text or "\\uD" in text
     hook: Callable[[list[tuple[str, Any]]], Any] | None = Pairs if pairs else None
-    value = json.loads(
-        text,
-        parse_float=_parse_float,
-        parse_int=_parse_int,
-        parse_constant=_reject_constant,
-        object_pairs_hook=hook,
-    )
-    if "\\ud" in text or "\\uD" in text:
-        # Go reads a \u escape of a lone surrogate as U+FFFD; json.loads keeps the surrogate.
-        value = _replace_surrogates(value)
+    try:
+        value = json.loads(
+            text,
+            parse_float=_parse_float,
+            parse_int=_parse_int,
+            parse_constant=_reject_constant,
+            object_pairs_hook=hook,
+        )
+        if surrogates:
+            # Go reads a \u escape of a lone surrogate as U+FFFD; json.loads keeps it.
+            value = _replace_surrogates(value)
+    except RecursionError:
+        value = _loads_deep(text, pairs=pairs, surrogates=surrogates)
     return value
 
 
@@ -349,6 +553,91 @@ def _replace_surrogates(value: Any) -> Any:
     if isinstance(value, list):
         return [_replace_surrogates(v) for v in value]
     return value
+
+
+_SPACE: Final = re.compile(r"[ \t\n\r]*")
+_NUMBER: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+_LITERALS: Final = (("true", True), ("false", False), ("null", None))
+
+
+def _loads_deep(text: str, *, pairs: bool, surrogates: bool) -> Any:
+    """:func:`go_loads` without recursion, for documents nested beyond Python's limit."""
+    from json.decoder import scanstring  # type: ignore[attr-defined]
+
+    def string_at(i: int) -> tuple[str, int]:
+        try:
+            value, end = scanstring(text, i + 1, True)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+        return (_SURROGATE.sub("\ufffd", value) if surrogates else value), end
+
+    def key_at(i: int) -> tuple[str, int]:
+        if text[i:i + 1] != '"':
+            raise ValueError(f"expected an object key at character {i}")
+        key, i = string_at(i)
+        i = _SPACE.match(text, i).end()  # type: ignore[union-attr]
+        if text[i:i + 1] != ":":
+            raise ValueError(f"expected ':' at character {i}")
+        return key, _SPACE.match(text, i + 1).end()  # type: ignore[union-attr]
+
+    # Open containers: [items, pending key, is an object]
+    stack: list[list[Any]] = []
+    i = _SPACE.match(text).end()  # type: ignore[union-attr]
+    while True:
+        char = text[i:i + 1]
+        value: Any
+        if char in ("{", "["):
+            if len(stack) >= MAX_DEPTH:
+                raise ValueError(f"exceeded Go's maximum nesting depth of {MAX_DEPTH} at "
+                                 f"character {i}")
+            i = _SPACE.match(text, i + 1).end()  # type: ignore[union-attr]
+            if text[i:i + 1] == ("}" if char == "{" else "]"):
+                value = (Pairs() if pairs else {}) if char == "{" else []
+                i += 1
+            elif char == "{":
+                key, i = key_at(i)
+                stack.append([[], key, True])
+                continue
+            else:
+                stack.append([[], None, False])
+                continue
+        elif char == '"':
+            value, i = string_at(i)
+        else:
+            number = _NUMBER.match(text, i)
+            if number is not None and number.end() > i:
+                digits = number.group()
+                value = (_parse_float(digits) if number.group(1) or number.group(2)
+                         else _parse_int(digits))
+                i = number.end()
+            else:
+                for word, literal in _LITERALS:
+                    if text.startswith(word, i):
+                        value, i = literal, i + len(word)
+                        break
+                else:
+                    raise ValueError(f"expected a JSON value at character {i}")
+        # Hand the finished value to its container; close containers that end here.
+        while True:
+            if not stack:
+                i = _SPACE.match(text, i).end()  # type: ignore[union-attr]
+                if i != len(text):
+                    raise ValueError(f"extra data at character {i}")
+                return value
+            top = stack[-1]
+            top[0].append((top[1], value) if top[2] else value)
+            i = _SPACE.match(text, i).end()  # type: ignore[union-attr]
+            char = text[i:i + 1]
+            if char == ",":
+                i = _SPACE.match(text, i + 1).end()  # type: ignore[union-attr]
+                if top[2]:
+                    top[1], i = key_at(i)
+                break
+            if char != ("}" if top[2] else "]"):
+                raise ValueError(f"expected ',' or '{'}' if top[2] else ']'}' at character {i}")
+            i += 1
+            stack.pop()
+            value = (Pairs(top[0]) if pairs else dict(top[0])) if top[2] else top[0]
 
 
 # ---------------------------------------------------------------------------------------------

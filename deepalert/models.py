@@ -13,6 +13,7 @@ types and contexts, severities, statuses) are kept as read, known or not.
 
 import functools
 import operator
+import re
 import typing
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -193,6 +194,7 @@ class WireModel(BaseModel):
         use_attribute_docstrings=False,
         defer_build=True,
         validate_default=False,
+        validate_assignment=True,
         frozen=False,
     )
 
@@ -230,27 +232,55 @@ class WireModel(BaseModel):
             import json
 
             try:
-                text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+                try:
+                    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+                except RecursionError:  # nested beyond Python's limit, not Go's
+                    text = _wire.write_value(data, sort_keys=False)
             except (TypeError, ValueError) as exc:
                 raise WireError(cls.__name__, "", "a JSON object", str(exc)) from None
             return _decode_go(cls, text)
 
     def to_json(self) -> str:
-        """Write this message exactly as Go's ``json.Marshal`` would."""
+        """Write this message exactly as Go's ``json.Marshal`` would.
+
+        Raises:
+            WireError: a field holds a value Go could not read into its type (a field assigned
+                after construction, a list changed in place); the error names the field.
+        """
         tokens: dict[str, str] = {}
         try:
-            text = self.model_dump_json(context={_FLOAT_TOKENS: tokens})
-        except PydanticSerializationError:
+            # The serializer itself (model_dump_json adds a dozen keyword arguments' cost);
+            # warnings="error": a value of the wrong type is refused, not written.
+            text = self.__pydantic_serializer__.to_json(
+                self, context={_FLOAT_TOKENS: tokens}, warnings="error").decode()
+        except PydanticSerializationError as exc:
+            if "UnicodeEncodeError" not in str(exc):
+                raise self._write_error() from None
             # A str holding a lone surrogate (bytes that were not UTF-8, decoded in Python
             # with surrogateescape) cannot be UTF-8 encoded; write it as Go writes an
             # invalid byte, through the standard library writer.
             tokens.clear()
-            value = self.model_dump(mode="json", context={_FLOAT_TOKENS: tokens,
-                                                          _ALL_FLOATS: True})
+            try:
+                value = self.model_dump(mode="json", warnings="error",
+                                        context={_FLOAT_TOKENS: tokens, _ALL_FLOATS: True})
+            except PydanticSerializationError:
+                raise self._write_error() from None
             return _wire.write_prepared(value, tokens)
         if tokens:
             text = _wire.restore_floats(text, tokens)
         return _wire.go_escape(text)
+
+    def _write_error(self) -> WireError:
+        """The field at fault when this message cannot be written as Go would read it."""
+        try:
+            type(self).model_validate(self.model_dump(warnings=False))
+        except ValidationError as exc:
+            return _from_validation_error(type(self).__name__, exc)
+        except Exception as exc:
+            return WireError(type(self).__name__, "", "values of the field types",
+                             type(exc).__name__)
+        return WireError(type(self).__name__, "", "values of the field types",
+                         "a value the writer refused")
 
     def to_bytes(self) -> bytes:
         """:meth:`to_json` as UTF-8 bytes, ready for a queue or a file."""
@@ -731,9 +761,11 @@ class TaskResult(BaseModel):
 
 
 class _ResultHead(BaseModel):
-    model_config = ConfigDict(extra="ignore", defer_build=True)
+    # Any other key (a case variant of severity, say) leaves the decision to the full read.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     severity: str = ""
+    reason: str = ""
 
 
 class ReportHead(BaseModel):
@@ -747,9 +779,34 @@ class ReportHead(BaseModel):
     result: _ResultHead = Field(default_factory=_ResultHead)
 
 
+# Escapes that could spell a key Go folds to "status" or "result" (Go writes none of these).
+_PEEK_ESCAPES = re.compile(r"\\u00[4-7]|\\u017|\\u212")
+_PEEK_ESCAPES_BYTES = re.compile(rb"\\u00[4-7]|\\u017|\\u212")
+
+
 def peek_report(text: str | bytes) -> ReportHead | None:
     """A report's ID, status and severity, read without building the report; ``None``
-    when the text has no exact ``status`` key (then read the whole report)."""
+    when the full read could see something else (then read the whole report): no exact
+    ``status`` key, a repeated or case-folded ``status`` or ``result`` key (Go merges a
+    repeated ``result`` object), a ``result`` with other keys."""
+    if isinstance(text, str):
+        # One status key in any case (a lone case variant fails ReportHead: no exact key),
+        # and as many exact result keys as result keys in any case, at most one.
+        results = text.count('"result"')
+        if results > 1:
+            return None
+        folded = text.lower()
+        if (folded.count('"status"') != 1 or folded.count('"result"') != results
+                or "\u017f" in text or _PEEK_ESCAPES.search(text) is not None):
+            return None
+    else:
+        results = text.count(b'"result"')
+        if results > 1:
+            return None
+        low = text.lower()
+        if (low.count(b'"status"') != 1 or low.count(b'"result"') != results
+                or b"\xc5\xbf" in text or _PEEK_ESCAPES_BYTES.search(text) is not None):
+            return None
     try:
         return ReportHead.model_validate_json(text)
     except ValidationError:
@@ -810,7 +867,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, (_wire.Pairs, dict)):
         return "object"
     return {str: "string", bool: "boolean", int: "number", float: "number", list: "array",
-            type(None): "null"}.get(type(value), type(value).__name__)
+            type(None): "null", _wire.OutOfRange: "number"}.get(type(value), type(value).__name__)
 
 
 def _decode_value(model: type[WireModel], value: Any, type_name: str) -> WireModel:
@@ -862,8 +919,8 @@ def _conform(kind: _Kind, value: Any, previous: Any, type_name: str, path: str,
     if value is None:
         if tag in ("str", "bool", "model"):
             return previous if previous is not None else _zero(tag, arg)
-        if tag == "time":
-            return _wire.ZERO_TIME
+        if tag == "time":  # time.Time.UnmarshalJSON ignores null
+            return previous if previous is not None else _wire.ZERO_TIME
         return None
     if tag == "str":
         if not isinstance(value, str):
@@ -879,7 +936,8 @@ def _conform(kind: _Kind, value: Any, previous: Any, type_name: str, path: str,
         try:
             return GoTime.parse(value)
         except ValueError as exc:
-            raise WireError(type_name, path, _TIME_EXPECTED, f"{value!r} ({exc})") from None
+            raise WireError(type_name, path, _TIME_EXPECTED, f"{_time_text(value)} ({exc})"
+                            ) from None
     if tag in ("model", "opt_model"):
         base = previous if isinstance(previous, dict) else None
         return _conform_object(arg, value, type_name, path, into=base)
@@ -887,8 +945,12 @@ def _conform(kind: _Kind, value: Any, previous: Any, type_name: str, path: str,
         if not isinstance(value, list) or isinstance(value, _wire.Pairs):
             raise WireError(type_name, path, f"an array ({_element_name(arg)})",
                             _describe(value))
+        # Go decodes a repeated key's array into the slice it already filled: element i
+        # of a struct slice merges into the earlier element i.
+        old = previous if isinstance(previous, list) else ()
         return [
-            _conform(arg, item, None, type_name, f"{path}[{i}]") for i, item in enumerate(value)
+            _conform(arg, item, old[i] if i < len(old) else None, type_name, f"{path}[{i}]")
+            for i, item in enumerate(value)
         ]
     if tag == "any":
         sort_keys = model is not None and field in model._sorted_any_fields
@@ -897,6 +959,17 @@ def _conform(kind: _Kind, value: Any, previous: Any, type_name: str, path: str,
         except ValueError as exc:
             raise WireError(type_name, path, "a JSON value", str(exc)) from None
     raise AssertionError(tag)  # pragma: no cover
+
+
+_TIME_LIKE = re.compile(r"[0-9TZtz:.,+\- ]{0,40}")
+
+
+def _time_text(value: str) -> str:
+    """The text of a time Go refused, quoted only when it can hold nothing but a time (an
+    error text must not carry a secret someone put where a time belongs)."""
+    if _TIME_LIKE.fullmatch(value):
+        return repr(value)
+    return f"a string of {len(value)} characters"
 
 
 def _element_name(kind: _Kind) -> str:
@@ -916,6 +989,9 @@ def _zero(tag: str, arg: Any) -> Any:
 
 def _from_validation_error(type_name: str, exc: ValidationError) -> WireError:
     error = exc.errors(include_url=False)[0]
-    path = ".".join(str(p) for p in error["loc"])
-    return WireError(type_name, path, error["msg"])
+    path = ""
+    for part in error["loc"]:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    message = error["msg"]
+    return WireError(type_name, path, message.removeprefix("Input should be "))
 

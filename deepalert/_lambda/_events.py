@@ -8,13 +8,14 @@ payload itself. Anything else is refused, never treated as an empty batch.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pydantic_core
 from typing_extensions import TypedDict
 
+from deepalert import _wire
 from deepalert.errors import EventError
 
 __all__ = [
@@ -100,23 +101,51 @@ def unpack_event(event: object, *, payload: str,
             raise EventError(
                 f"expected an SNS or SQS event or a {payload} object, got {_describe(event)}"
             )
-        import json  # only direct invokes need it
-
-        text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
-        return UnpackedEvent("direct", [EventRecord(0, None, text, "direct")])
+        return UnpackedEvent("direct", [_direct_record(event)])
     if not isinstance(records, list) or not records:
         raise EventError("event has an empty or malformed 'Records' list; "
                          "refusing to treat it as an empty batch")
     first = records[0]
     if isinstance(first, Mapping) and "Sns" in first:
-        return UnpackedEvent("sns", [_sns_record(i, r) for i, r in enumerate(records)])
+        return UnpackedEvent("sns", [_isolated(_sns_record, i, r, "sns")
+                                     for i, r in enumerate(records)])
     if isinstance(first, Mapping) and ("body" in first or first.get("eventSource") == "aws:sqs"):
-        return UnpackedEvent("sqs", [_sqs_record(i, r) for i, r in enumerate(records)])
+        return UnpackedEvent("sqs", [_isolated(_sqs_record, i, r, "sqs")
+                                     for i, r in enumerate(records)])
     source = first.get("eventSource") or first.get("EventSource") if isinstance(
         first, Mapping) else None
     raise EventError(
         f"expected SNS or SQS records, got records from {source or 'an unknown source'}"
     )
+
+
+def _direct_record(event: Mapping[str, Any]) -> EventRecord:
+    import json  # only direct invokes need it
+
+    try:
+        try:
+            text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        except RecursionError:  # deeper than Python's limit: written without recursion
+            text = _wire.write_value(event, sort_keys=False)
+    except (TypeError, ValueError) as exc:
+        return EventRecord(0, None, None, "direct",
+                           f"the event is not JSON the core could have sent ({exc})")
+    return EventRecord(0, None, text, "direct")
+
+
+def _isolated(read: Callable[[int, object], EventRecord], index: int, record: object,
+              envelope: Literal["sns", "sqs"]) -> EventRecord:
+    """One record unwrapped; whatever goes wrong with its content fails that record only."""
+    try:
+        return read(index, record)
+    except Exception as exc:  # a record's content must never sink the batch
+        message_id = None
+        if isinstance(record, Mapping):
+            sns = record.get("Sns")
+            message_id = (sns.get("MessageId") if envelope == "sns" and isinstance(sns, Mapping)
+                          else record.get("messageId"))
+        return EventRecord(index, _str_or_none(message_id), None, envelope,
+                           f"Records[{index}] could not be unwrapped ({type(exc).__name__})")
 
 
 def _sns_record(index: int, record: object) -> EventRecord:
@@ -154,13 +183,12 @@ def _sns_envelope(body: str) -> dict[str, Any] | None:
     if not body.lstrip().startswith("{") or '"Notification"' not in body:
         return None
     try:
-        # pydantic-core's parser is about 3x faster than json's; json has the last word.
+        # pydantic-core's parser is about 3x faster than json's; Go's rules have the last
+        # word (nesting beyond pydantic-core's 200 levels, up to Go's 10,000).
         parsed = pydantic_core.from_json(body)
     except ValueError:
-        import json
-
         try:
-            parsed = json.loads(body)
+            parsed = _wire.go_loads(body)
         except ValueError:
             return None
     if isinstance(parsed, dict) and parsed.get("Type") == "Notification" and (

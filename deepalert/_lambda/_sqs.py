@@ -6,6 +6,11 @@ batches whose request raised, are retried with bounded, jittered backoff; entrie
 rejects as the sender's fault are not retried. Every message ends up either accepted or in
 the returned failures, so a caller can tell which of its records are really done.
 
+Entries SQS lists as ``Successful`` are never sent again. A request that timed out or lost its
+connection after it was sent may have been stored all the same (standard queues have no
+deduplication): it is resent, since failing its records would redo them in full later, and the
+messages are counted in ``BatchSender.possible_duplicates``.
+
 boto3 is imported on the first send, and one client per (region, endpoint) is kept for the
 life of the process, so warm Lambda invocations reuse it. The region comes from the queue
 URL; ``AWS_ENDPOINT_URL_SQS`` or ``AWS_ENDPOINT_URL`` (LocalStack, moto server) is honoured.
@@ -161,6 +166,9 @@ class BatchSender:
         self._sleep = sleep
         self.requests = 0
         """``SendMessageBatch`` requests made so far, retries included."""
+        self.possible_duplicates = 0
+        """Messages resent after a request whose outcome is unknown (a timeout or a dropped
+        connection after the request was sent): SQS may have accepted the first copy."""
 
     def chunks(self, messages: Sequence[OutMessage]) -> Iterator[list[OutMessage]]:
         """Split messages for one queue into batches within the entry and byte limits."""
@@ -207,6 +215,11 @@ class BatchSender:
                     QueueUrl=queue_url, Entries=entries)
             except Exception as exc:  # any failure of the call is retried
                 reasons = [_describe_exception(exc)] * len(pending)
+                if _outcome_unknown(exc) and attempt + 1 < self._attempts:
+                    # SQS may have stored these (standard queues have no deduplication):
+                    # resending risks a duplicate, giving up would fail the whole record
+                    # and redo all of it later. Resend, and count what may be doubled.
+                    self.possible_duplicates += len(pending)
                 continue
             pending, reasons, final = _read_response(response, pending)
             failures.extend(final)
@@ -247,6 +260,26 @@ def _read_response(response: Any, pending: list[OutMessage]
             retry.append(message)
             reasons.append(str(entry.get("Code") or "Failed"))
     return retry, reasons, final
+
+
+_SURE_NOT_SENT = frozenset({"EndpointConnectionError", "ConnectTimeoutError",
+                            "NoCredentialsError", "ParamValidationError", "ProxyConnectionError"})
+
+
+def _outcome_unknown(exc: BaseException) -> bool:
+    """True when SQS may have accepted the request although the call failed.
+
+    A client error response (botocore's ``ClientError`` with a 4xx status: throttling, a
+    missing queue) says nothing was stored; failing to connect means nothing was sent. A read
+    timeout, a connection dropped after sending or a server error (5xx) leaves the outcome
+    unknown.
+    """
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        metadata = response.get("ResponseMetadata")
+        status = metadata.get("HTTPStatusCode") if isinstance(metadata, dict) else None
+        return isinstance(status, int) and status >= 500
+    return not any(cls.__name__ in _SURE_NOT_SENT for cls in type(exc).__mro__)
 
 
 def _describe_exception(exc: BaseException) -> str:

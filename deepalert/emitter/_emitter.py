@@ -144,14 +144,14 @@ class Emitter(Generic[P, R]):
         if record.payload is None:
             logger.error("emitter %s: %s", self.name, record.error)
             return EventError(record.error or f"record {record.index} has no payload")
-        head = peek_report(record.payload)
-        if head is not None and not self._accepts(head.status, head.result.severity):
-            # Most publications are new/more snapshots an emitter ignores: skip them without
-            # building the whole report.
-            logger.debug("emitter %s skips report %s (status %r, severity %r)", self.name,
-                         head.id, head.status, head.result.severity)
-            return None
-        try:
+        try:  # whatever is wrong with this record's content fails this record only
+            head = peek_report(record.payload)
+            if head is not None and not self._accepts(head.status, head.result.severity):
+                # Most publications are new/more snapshots an emitter ignores: skip them
+                # without building the whole report.
+                logger.debug("emitter %s skips report %s (status %r, severity %r)", self.name,
+                             head.id, head.status, head.result.severity)
+                return None
             report = Report.from_json(record.payload)
         except Exception as exc:  # the record fails; the others go on
             logger.error("emitter %s: record %d is not a report the core writes: %s",

@@ -258,12 +258,20 @@ class Inspector(Generic[F]):
                     f"accepted by SQS after retries ({delivery[1]})")
             if outcome.error is not None:
                 failed.append(outcome)
-                self._log_failure(outcome)
+                try:
+                    self._log_failure(outcome)
+                except Exception as exc:  # an error whose text cannot be made: its kind only
+                    from deepalert.inspector._log import ERROR, log
+
+                    log(ERROR, "record failed", author=self.author,
+                        message_id=outcome.record.message_id, record=outcome.record.index,
+                        error=type(outcome.error).__name__,
+                        reason=f"(its text could not be made: {type(exc).__name__})")
         from deepalert.inspector._log import INFO, log
 
         log(INFO, "inspection batch done", author=self.author, source=source,
             records=len(outcomes), failed=len(failed), messages=outbox.sent,
-            requests=sender.requests)
+            requests=sender.requests, possible_duplicates=sender.possible_duplicates or None)
         if source == "sqs":
             missing = [o.record.index for o in failed if not o.record.message_id]
             if missing:

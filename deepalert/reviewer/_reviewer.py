@@ -13,7 +13,7 @@ from typing_extensions import ParamSpec
 
 from deepalert._redact import RedactingFilter
 from deepalert._wire import fold_name
-from deepalert.errors import EventError, HandlerDefinitionError, InvalidResultError
+from deepalert.errors import EventError, HandlerDefinitionError, InvalidResultError, WireError
 from deepalert.models import Report, ReportResult, Severity
 from deepalert.reviewer._cases import Case
 from deepalert.reviewer._signature import check_role_function, role_name
@@ -88,12 +88,27 @@ class Reviewer(Generic[P, R]):
                  ) -> dict[str, str] | None:
         """The Lambda handler: read the report, review it, return the Go wire result.
 
+        With ``on_error="unclassified"``, a report that cannot be read as Go reads it (nested
+        beyond Go's 10,000 levels, say) is published as ``unclassified`` too, with a reason
+        naming where it could not be read.
+
         Raises:
             EventError: the event is not a report (an SNS or SQS event, a non-object).
-            WireError: the report is one the core would not have written.
+            WireError: the report is one the core would not have written, with
+                ``on_error="raise"``.
             Exception: whatever the function raised, with ``on_error="raise"``.
         """
-        report = _event_report(event)
+        try:
+            report = _event_report(event)
+        except WireError as exc:
+            if self.on_error == "raise":
+                raise
+            where = f"{exc.message_type}.{exc.path}" if exc.path else exc.message_type
+            logger.error("reviewer %s could not read the report (%s at %s, expected %s); it "
+                         "is published as unclassified", self.name, type(exc).__name__, where,
+                         exc.expected)
+            return {"severity": Severity.UNCLASSIFIED.value,
+                    "reason": f"reviewer could not read the report ({where})"}
         result = self.review(report, context)
         if result is None:
             return None
@@ -163,6 +178,12 @@ def to_result(value: object, name: str) -> ReportResult | None:
     if value is None:
         return None
     if isinstance(value, ReportResult):
+        try:  # fields assigned or built without validation are checked as they leave
+            value.to_json()
+        except WireError as exc:
+            raise InvalidResultError(name, f"a ReportResult the core cannot read "
+                                           f"({exc.path or 'value'}: expected {exc.expected})"
+                                     ) from None
         _check_severity(value.severity, name, allow_empty=True)
         return value
     if isinstance(value, str):

@@ -12,6 +12,12 @@ from deepalert.testing._events import (
     sqs_event,
     sqs_sns_event,
 )
+from deepalert.testing._http import (
+    CannedHttpServer,
+    CannedResponse,
+    FakeSecretStore,
+    RecordedRequest,
+)
 from deepalert.testing._inspect import DEFAULT_REPORT_ID, InspectionResult, run_inspector
 from deepalert.testing._reports import (
     make_alert,
@@ -23,12 +29,18 @@ from deepalert.testing._reports import (
 from deepalert.testing._roles import EmitRun, ReviewRun, run_emitter, run_reviewer
 from deepalert.testing._sink import MemorySink, SentMessage
 
-__all__ = [
+# Plain sorted() order, which tests/inspector/test_testing_helpers.py holds (RUF022's order
+# would put DEFAULT_REPORT_ID first).
+__all__ = [  # noqa: RUF022
+    "CannedHttpServer",
+    "CannedResponse",
     "DEFAULT_REPORT_ID",
     "EmitRun",
     "FakeLambdaContext",
+    "FakeSecretStore",
     "InspectionResult",
     "MemorySink",
+    "RecordedRequest",
     "ReviewRun",
     "SentMessage",
     "direct_event",

@@ -223,10 +223,20 @@ def test_an_event_that_is_not_a_report_is_refused(event: Any, message: str) -> N
 
 
 def test_a_report_the_core_would_not_write_is_a_wire_error() -> None:
-    """A malformed report (a time that is not RFC 3339) raises WireError naming the field."""
-    review = reviewer(lambda report: None)
+    """A malformed report (a time that is not RFC 3339) raises WireError naming the field,
+    with on_error="raise"."""
+    review = reviewer(on_error="raise")(lambda report: None)
     with pytest.raises(WireError, match="created_at"):
         review({"id": "r", "created_at": ""})
+
+
+def test_a_report_that_cannot_be_read_is_unclassified_by_default() -> None:
+    """on_error="unclassified" covers a report that cannot be read: it is published, with a
+    reason naming where, instead of being dropped by the core."""
+    review = reviewer(lambda report: ReportResult.of(Severity.URGENT))
+    assert review({"id": "r", "created_at": ""}) == {
+        "severity": "unclassified",
+        "reason": "reviewer could not read the report (Report.created_at)"}
 
 
 def _no_args() -> None: ...

@@ -1,0 +1,140 @@
+"""GreyNoise Community API: is an IP address scanning the internet (noise), or a known
+benign business service (RIOT), and how GreyNoise classifies it.
+
+==================  ==============================================================
+Request             ``GET /v3/community/{ip}``; header ``key`` (optional: the community
+                    API also answers without one, with a smaller allowance)
+Answer              ``ip``, ``noise``, ``riot``, ``classification`` (benign, malicious,
+                    unknown), ``name``, ``link``, ``last_seen``, ``message``
+Where it lands      ipaddr -> ContentHost: ``ipaddr``, ``owner`` (``name`` unless
+                    "unknown"); ``activities``: when ``noise``, one EntityActivity
+                    (``service_name`` "greynoise", ``remote_addr`` the IP, ``action``
+                    "scanning the internet (classification: malicious)", ``last_seen``);
+                    ``related_urls``: ``link`` (the visualizer page), ``reference`` =
+                    "classification: malicious; noise: yes; riot: no", ``timestamp`` =
+                    ``last_seen``
+Nothing found       404 ("IP not observed scanning the internet or contained in RIOT data
+                    set"): no finding, cached
+Quota               set by the plan (the unauthenticated allowance is a few lookups a
+                    day); a ``429`` fails the record. ``rate=`` sets a local limit
+Secrets             ``SECRET_ARN``: a JSON secret with ``greynoise_token``, or
+                    ``api_key=None`` with ``anonymous=True``
+==================  ==============================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import quote
+
+from deepalert.inspector import InspectionContext, Inspector, InspectorOutput
+from deepalert.integrations._inspectors import (
+    SECRET_ARN_ENV,
+    InspectorEnvHandler,
+    Service,
+    api_key_value,
+    build_inspector,
+    field,
+    iso_time,
+    make_lookup,
+    quota_key,
+)
+from deepalert.lookup import Cache, EgressGuard, HttpClient, RateLimiter, RetryPolicy, Secret
+from deepalert.models import Attribute, AttrType, ContentHost, EntityActivity, EntityURL
+
+__all__ = ["BASE_URL", "SERVICE", "greynoise_inspector", "handler"]
+
+BASE_URL = "https://api.greynoise.io/v3"
+"""The API's base URL."""
+SERVICE = Service("greynoise", (AttrType.IPADDR,), quota=None)
+
+
+def greynoise_inspector(*, api_key: Secret | str | None = None, anonymous: bool = False,
+                        types: Iterable[str] | None = None, author: str | None = None,
+                        base_url: str = BASE_URL, cache: Cache | None = None,
+                        limiter: RateLimiter | None = None,
+                        rate: tuple[int, float] | bool | None = None,
+                        ttl: float = 21_600.0, not_found_ttl: float = 21_600.0,
+                        guard: EgressGuard | bool = True, timeout: float = 10.0,
+                        retry: RetryPolicy | None = None, **options: Any) -> Inspector[Any]:
+    """A GreyNoise Community inspector, ready to be a Lambda handler.
+
+    Args:
+        api_key: the API key (default: key ``greynoise_token`` of the JSON secret named by
+            ``SECRET_ARN``).
+        anonymous: send no key at all (the unauthenticated community allowance).
+        types: attribute types (only ``ipaddr``).
+        author: the inspector's name (default ``"greynoise"``).
+        base_url: the API's base URL.
+        cache: the per-indicator cache (default: memory, plus ``DEEPALERT_LOOKUP_CACHE_TABLE``).
+        limiter: the rate limiter.
+        rate: ``(calls, seconds)`` for a limiter (default: none).
+        ttl: seconds an answer is cached.
+        not_found_ttl: seconds a "nothing found" is cached.
+        guard: the egress guard (``True``: the default one).
+        timeout: seconds to wait for one answer (cut to the Lambda deadline).
+        retry: the retry policy.
+        **options: more ``@inspector`` options.
+    """
+    key: Secret | str | None = None
+    if not anonymous:
+        key = api_key if api_key is not None else Secret(env=SECRET_ARN_ENV,
+                                                         key="greynoise_token")
+    http = HttpClient(SERVICE.name, base_url=base_url, timeout=timeout, retry=retry)
+    lookup = make_lookup(SERVICE, cache=cache, limiter=limiter, rate=rate, ttl=ttl,
+                         not_found_ttl=not_found_ttl)
+
+    def inspect(attr: Attribute, ctx: InspectionContext) -> InspectorOutput:
+        ip = attr.value.strip()
+        token = api_key_value(key)
+
+        def fetch() -> Any:
+            answer = http.get_json(f"/community/{quote(ip, safe='')}",
+                                   headers={"key": token} if token else None,
+                                   remaining_ms=ctx.remaining_ms())
+            return None if answer is None else _extract(answer)
+
+        data = lookup.get("ip", ip, fetch, quota_key=quota_key(token))
+        return None if data is None else _content(ip, data)
+
+    return build_inspector(SERVICE, inspect, author=author, types=types, guard=guard,
+                           options=options)
+
+
+handler = InspectorEnvHandler(greynoise_inspector, "deepalert.integrations.greynoise.handler")
+"""The ready Lambda handler: ``Handler: deepalert.integrations.greynoise.handler``."""
+
+
+def _extract(answer: Any) -> dict[str, Any]:
+    name = SERVICE.name
+    return {
+        "ip": field(answer, "ip", str, service=name, required=True),
+        "noise": field(answer, "noise", bool, service=name, default=False),
+        "riot": field(answer, "riot", bool, service=name, default=False),
+        "classification": field(answer, "classification", str, service=name,
+                                default="unknown"),
+        "name": field(answer, "name", str, service=name, default=""),
+        "link": field(answer, "link", str, service=name, default=""),
+        "last_seen": field(answer, "last_seen", str, service=name, default=""),
+    }
+
+
+def _content(ip: str, data: dict[str, Any]) -> ContentHost:
+    last = iso_time(data["last_seen"])
+    classification = data["classification"]
+    activities = None
+    if data["noise"]:
+        activities = [EntityActivity(
+            service_name=SERVICE.name, remote_addr=data["ip"] or ip,
+            action=f"scanning the internet (classification: {classification})",
+            last_seen=last)]
+    yes = {True: "yes", False: "no"}
+    reference = (f"classification: {classification}; noise: {yes[data['noise']]}; "
+                 f"riot: {yes[data['riot']]}")
+    link = data["link"] or f"https://viz.greynoise.io/ip/{quote(ip, safe=':')}"
+    owner = data["name"] if data["name"] and data["name"] != "unknown" else ""
+    return ContentHost(ipaddr=[data["ip"] or ip], owner=[owner] if owner else None,
+                       activities=activities,
+                       related_urls=[EntityURL(url=link, reference=reference, timestamp=last,
+                                               source=SERVICE.name)])
