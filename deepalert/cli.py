@@ -61,7 +61,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (| head): not an error of ours
         sys.stderr.close()
         return 0
+    except Exception as exc:  # a fault no command could go on after: one line, status 1
+        from deepalert.local._pipeline import _traceback
+
+        _say(f"deepalert {args.command}: {_fault(args, exc)}")
+        if getattr(args, "verbose", False):
+            _say_traceback(_traceback(exc))
+        return 1
     return code
+
+
+def _fault(args: argparse.Namespace, exc: Exception) -> str:
+    if type(exc).__module__ == "sqlite3" and getattr(args, "db", None):
+        return f"--db {args.db}: {exc}; the run stopped (what was stored is kept)"
+    return f"stopped by {type(exc).__name__}: {exc}"
 
 
 @contextlib.contextmanager
@@ -309,10 +322,8 @@ def _open_store(path: str) -> Any:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    import sqlite3
-
     from deepalert.local import LocalPipeline
-    from deepalert.local._pipeline import PipelineError, _traceback
+    from deepalert.local._pipeline import PipelineError
 
     inspectors = [_load_role(s, "inspector") for s in args.inspector]
     reviewer = _load_role(args.reviewer, "reviewer") if args.reviewer else None
@@ -325,32 +336,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
                              store=store, late_alerts=args.late_alerts)
     progress = not args.quiet
     count = 0
-    stopped: str | None = None
-    try:
-        for where, alert, error in _read_alerts(args.alerts, args.source):
-            if error is not None:
-                pipeline.errors.append(PipelineError("alert", error, source=where))
-                continue
-            try:
-                with _go_depth():
-                    pipeline.submit_many([(where, alert)])
-            except sqlite3.Error:
-                raise
-            except Exception as exc:  # whatever the core's readers raise: this alert fails
-                pipeline.errors.append(PipelineError(
-                    "alert", f"{type(exc).__name__}: {exc}", source=where,
-                    traceback=_traceback(exc)))
-                continue
-            count += 1
-            if progress and count % _PROGRESS_EVERY == 0:
-                _say(f"deepalert run: {count:,} alerts submitted")
-        pipeline.run()
-    except sqlite3.Error as exc:
-        stopped = f"--db {args.db}: {exc}; the run stopped (what was stored is kept)"
-    except Exception as exc:  # pragma: no cover - a defect of ours; say it in one line
-        stopped = f"the run stopped: {type(exc).__name__}: {exc}"
-        if args.verbose:
-            _say_traceback(_traceback(exc))
+    for where, alert, error in _read_alerts(args.alerts, args.source):
+        if error is not None:
+            pipeline.errors.append(PipelineError("alert", error, source=where))
+            continue
+        _submit(pipeline, where, alert)
+        count += 1
+        if progress and count % _PROGRESS_EVERY == 0:
+            print(f"deepalert run: {count:,} alerts submitted", file=sys.stderr)
+    pipeline.run()
     out = sys.stdout
     reports = pipeline.published_json()
     if args.output == "json":
@@ -365,14 +359,26 @@ def _cmd_run(args: argparse.Namespace) -> int:
         _say(f"error: {failure}", secret_free=True)  # PipelineError redacts itself
         if args.verbose and failure.traceback:
             _say_traceback(failure.traceback)
-    if stopped is not None:
-        _say(f"error: {stopped}")
     if progress:
         _say(f"deepalert run: {count} alerts, {len(reports)} reports published, "
-             f"{len(pipeline.errors) + (stopped is not None)} errors")
+             f"{len(pipeline.errors)} errors")
     if store is not None:
         store.close()
-    return 1 if pipeline.errors or stopped else 0
+    return 1 if pipeline.errors else 0
+
+
+def _submit(pipeline: Any, where: str, alert: Any) -> None:
+    """Submit one alert; whatever the core's readers raise fails this alert only."""
+    from deepalert.local._pipeline import PipelineError, _traceback
+
+    try:
+        with _go_depth():
+            pipeline.submit_many([(where, alert)])
+    except Exception as exc:
+        if type(exc).__module__ == "sqlite3":
+            raise  # the store failed: no later alert can be stored either
+        pipeline.errors.append(PipelineError(
+            "alert", f"{type(exc).__name__}: {exc}", source=where, traceback=_traceback(exc)))
 
 
 def _sources() -> tuple[str, ...]:

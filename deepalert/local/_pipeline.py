@@ -72,10 +72,12 @@ class EmitterLike(Protocol):
 class PipelineError:
     """Something that failed in the pipeline; the rest of the flow went on.
 
+    ``detail`` and ``traceback`` are redacted when the error is made (``deepalert._redact``
+    says what counts as a secret), whoever makes it.
+
     Attributes:
         stage: ``"alert"``, ``"inspector"``, ``"finding"``, ``"reviewer"`` or ``"emitter"``.
-        detail: what failed and why; redacted when the error is made, so free of secrets
-            (see ``deepalert._redact.redact`` for what counts as one).
+        detail: what failed and why (no secrets).
         report_id: the report concerned, when there is one.
         source: where the alert came from (a file and position), when known.
         traceback: the exception's traceback, redacted, when one was caught (the CLI shows it

@@ -419,3 +419,23 @@ def test_a_folder_that_cannot_be_listed_is_one_line_and_other_inputs_go_on(
     assert code == 1
     assert f"{folder}: cannot list the folder: Permission denied" in err
     assert "1 valid, 1 invalid" in err
+
+
+def test_a_store_failing_during_the_run_is_one_line(capsys: pytest.CaptureFixture[str],
+                                                    tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A --db file that fails mid-run (disk full, locked) stops the run with one line naming
+    it, status 1."""
+    import sqlite3
+
+    def full(self: LocalPipeline) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(LocalPipeline, "run", full)
+    alerts = tmp_path / "a.jsonl"
+    alerts.write_text(alert() + "\n")
+    db = tmp_path / "r.db"
+    code, _, err = run(capsys, "run", str(alerts), "--db", str(db))
+    assert code == 1
+    assert f"--db {db}: database or disk is full; the run stopped" in err
+    assert len(err.strip().splitlines()) == 1
