@@ -469,20 +469,30 @@ class EntityActivity(WireModel):
                      last_seen: TimeInput | None = None) -> None: ...
 
     service_name: str = ""
+    """The service the activity happened in, such as ``sshd`` or ``AWS console``."""
     remote_addr: str = ""
+    """The address the activity came from."""
     principal: str = ""
+    """Who acted: a user or role name."""
     action: str = ""
+    """What was done, such as ``login``."""
     target: str = ""
+    """What it was done to."""
     last_seen: Time = _wire.ZERO_TIME
+    """When it was last seen; always written (Go's zero time when unset)."""
 
 
 class EntityMalwareScan(WireModel):
     """One scanner's verdict on a sample."""
 
     vendor: str = ""
+    """The scanner's vendor."""
     name: str = ""
+    """The name the scanner gives the sample."""
     positive: bool = Field(default=False, strict=True)
+    """Whether the scanner flags the sample as malicious (a JSON bool, never a string)."""
     source: str = ""
+    """Where the verdict came from, such as a threat intelligence service."""
 
 
 class EntityMalware(WireModel):
@@ -493,9 +503,13 @@ class EntityMalware(WireModel):
                      scans: list[EntityMalwareScan] | None = None, relation: str = "") -> None: ...
 
     sha256: str = ""
+    """The sample's SHA-256, in hex."""
     timestamp: Time = _wire.ZERO_TIME
+    """When the relation was seen; always written (Go's zero time when unset)."""
     scans: list[EntityMalwareScan] | None = None
+    """Scanners' verdicts; ``None`` is written ``null`` (no omitempty)."""
     relation: str = ""
+    """How the sample relates to the entity, such as ``communicated`` or ``downloaded``."""
 
 
 class EntityDomain(WireModel):
@@ -506,8 +520,11 @@ class EntityDomain(WireModel):
                      source: str = "") -> None: ...
 
     name: str = ""
+    """The domain name."""
     timestamp: Time = _wire.ZERO_TIME
+    """When the relation was seen; always written."""
     source: str = ""
+    """Where the relation came from."""
 
 
 class EntityURL(WireModel):
@@ -518,9 +535,13 @@ class EntityURL(WireModel):
                      timestamp: TimeInput | None = None, source: str = "") -> None: ...
 
     url: str = ""
+    """The URL."""
     reference: str = ""
+    """A URL with more about it, such as a threat report."""
     timestamp: Time = _wire.ZERO_TIME
+    """When the relation was seen; always written."""
     source: str = ""
+    """Where the relation came from."""
 
 
 class EntitySoftware(WireModel):
@@ -531,14 +552,18 @@ class EntitySoftware(WireModel):
                      last_seen: TimeInput | None = None) -> None: ...
 
     name: str = ""
+    """The software's name."""
     location: str = ""
+    """Where it is installed (a path)."""
     last_seen: Time = _wire.ZERO_TIME
+    """When it was last seen; always written."""
 
 
 class ContentUser(WireModel):
     """What an inspector found about a user (Finding type ``user``)."""
 
     content_type: ClassVar[ContentType] = ContentType.USER
+    """The Finding ``type`` of this content (``user``); not a JSON field."""
 
     activities: list[EntityActivity] | None = None
     """Written ``null`` when ``None`` (Go has no omitempty here)."""
@@ -548,30 +573,48 @@ class ContentBinary(WireModel):
     """What an inspector found about a file (Finding type ``binary``)."""
 
     content_type: ClassVar[ContentType] = ContentType.BINARY
+    """The Finding ``type`` of this content (``binary``); not a JSON field."""
 
     related_malware: list[EntityMalware] | None = _omitempty()
+    """Malware samples the file is, or is related to (omitempty)."""
     software: list[str] | None = _omitempty()
+    """Names of the software the file belongs to, as strings (omitempty)."""
     os: list[str] | None = _omitempty()
+    """Operating systems the file runs on (omitempty)."""
     activities: list[EntityActivity] | None = _omitempty()
+    """What the file did (omitempty)."""
 
 
 class ContentHost(WireModel):
     """What an inspector found about a host or IP address (Finding type ``host``)."""
 
     content_type: ClassVar[ContentType] = ContentType.HOST
+    """The Finding ``type`` of this content (``host``); not a JSON field."""
 
     ipaddr: list[str] | None = _omitempty()
+    """IP addresses of the host (omitempty, like every field of this type)."""
     country: list[str] | None = _omitempty()
+    """Countries the host is in, as the inspector names them (say ISO 3166 codes)."""
     as_owner: list[str] | None = _omitempty()
+    """Owners of the autonomous system the address belongs to."""
     related_domains: list[EntityDomain] | None = _omitempty()
+    """Domains related to the host, such as reverse-DNS names or resolutions."""
     related_urls: list[EntityURL] | None = _omitempty()
+    """URLs related to the host."""
     related_malware: list[EntityMalware] | None = _omitempty()
+    """Malware samples related to the host, such as ones that contacted it."""
     activities: list[EntityActivity] | None = _omitempty()
+    """What the host did, such as logins from it."""
     username: list[str] | None = _omitempty()
+    """Users of the host."""
     owner: list[str] | None = _omitempty()
+    """Who owns the host: a team, an organisation, a cloud account."""
     os: list[str] | None = _omitempty()
+    """Operating systems the host runs."""
     macaddr: list[str] | None = _omitempty()
+    """MAC addresses of the host."""
     hostname: list[str] | None = _omitempty()
+    """Host names of the host."""
     software: list[EntitySoftware] | None = _omitempty()
     """Objects here, where ``ContentBinary.software`` holds strings."""
 
@@ -594,6 +637,7 @@ class ReportResult(WireModel):
     severity: str = ""
     """A :class:`Severity`; ``""`` means no decision (the core publishes ``unclassified``)."""
     reason: str = ""
+    """Why, in words, for the people reading the report."""
 
     @classmethod
     def of(cls, severity: Severity | str, reason: str = "") -> "ReportResult":
@@ -605,9 +649,13 @@ class Section(WireModel):
     """Every finding about one attribute, from every inspector."""
 
     attr: Attribute = Field(default_factory=Attribute)
+    """The attribute these findings are about (always written as an object)."""
     users: list[ContentUser] | None = _omitempty()
+    """User findings about the attribute (omitempty)."""
     hosts: list[ContentHost] | None = _omitempty()
+    """Host findings about the attribute (omitempty)."""
     binaries: list[ContentBinary] | None = _omitempty()
+    """Binary findings about the attribute (omitempty)."""
 
 
 class Report(WireModel):
@@ -623,14 +671,17 @@ class Report(WireModel):
     id: str = ""
     """The report ID, a UUID chosen by the core."""
     alerts: list[Alert] | None = None
+    """The alerts folded into the report, in no particular order; ``None`` is written ``null``."""
     attributes: list[Attribute] | None = None
     """Alert attributes and inspector-found attributes, each once."""
     sections: list[Section] | None = None
     """Findings grouped by attribute, sorted by attribute hash."""
     result: ReportResult = Field(default_factory=ReportResult)
+    """The reviewer's result; empty until the report is reviewed (always an object)."""
     status: str = ""
     """A :class:`ReportStatus`: ``new``, ``more`` or ``published``."""
     created_at: Time = _wire.ZERO_TIME
+    """When the report was opened (the core writes whole seconds)."""
 
     def iter_contents(self) -> Iterator[tuple[Attribute, Content]]:
         """Every (attribute, content) pair across all sections."""
@@ -695,6 +746,7 @@ class Finding(WireModel):
     """One content an inspector found about one task attribute (finding queue message)."""
 
     report_id: str = ""
+    """The report the task belonged to."""
     author: str = ""
     """The inspector's name."""
     attribute: Attribute = Field(default_factory=Attribute)
@@ -734,6 +786,7 @@ class Task(WireModel):
     """One attribute of one report, sent to every inspector (task topic message)."""
 
     report_id: str = ""
+    """The report this attribute belongs to; echo it in findings."""
     attribute: Attribute | None = None
     """The attribute to inspect; the core never sends ``null``."""
 
@@ -742,10 +795,13 @@ class ReportAttribute(WireModel):
     """New attributes an inspector found (attribute queue message)."""
 
     report_id: str = ""
+    """The report the task belonged to."""
     author: str = ""
+    """The inspector's name."""
     origin_attr: Attribute = Field(default_factory=Attribute)
     """The task attribute that led to these, echoed exactly as it arrived."""
     attributes: list[Attribute] | None = None
+    """The new attributes; the core sends a task for each one it has not seen."""
 
 
 class TaskResult(BaseModel):
@@ -757,7 +813,9 @@ class TaskResult(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     contents: list[Content] = Field(default_factory=list)
+    """What was found: each content becomes one Finding message."""
     new_attributes: list[Attribute] = Field(default_factory=list)
+    """Attributes discovered, sent in one ReportAttribute message."""
 
 
 class _ResultHead(BaseModel):

@@ -13,6 +13,13 @@ The handler reads SNS events and SQS events whose bodies are SNS envelopes (answ
 with a partial batch response). By default the function runs only for published reports.
 """
 
+from deepalert._lambda import BatchItemFailure, LambdaContext, PartialBatchResponse
 from deepalert.emitter._emitter import Emitter, emitter
 
-__all__ = ["Emitter", "emitter"]
+__all__ = [
+    "BatchItemFailure",
+    "Emitter",
+    "LambdaContext",
+    "PartialBatchResponse",
+    "emitter",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Iterable
+from time import perf_counter
 from typing import Any, Generic, TypeVar, cast, overload
 
 from typing_extensions import ParamSpec
@@ -13,9 +14,11 @@ from deepalert._lambda import (
     BatchItemFailure,
     EventRecord,
     PartialBatchResponse,
+    _metrics,
     remaining_ms,
     unpack_event,
 )
+from deepalert._lambda._logging import apply_log_level
 from deepalert._redact import RedactingFilter
 from deepalert.errors import EventError, HandlerDefinitionError
 from deepalert.models import Report, ReportStatus, Severity, peek_report
@@ -118,9 +121,12 @@ class Emitter(Generic[P, R]):
                 exception, or the error that kept a report from being read), after every
                 record was tried.
         """
+        apply_log_level()
+        _metrics.enabled()  # a bad setting fails here, before any report is acted on
         unpacked = unpack_event(event, payload="Report", direct_keys=_REPORT_KEYS)
         failures: list[tuple[EventRecord, BaseException]] = []
         records = unpacked.records
+        durations: list[float] = []  # of the function, for metrics
         for position, record in enumerate(records):
             if unpacked.source == "sqs" and _out_of_time(context):
                 logger.warning("emitter %s is about to time out; %d record(s) handed back",
@@ -128,9 +134,11 @@ class Emitter(Generic[P, R]):
                 failures.extend((r, TimeoutError("not started: the invocation was about to "
                                                  "time out")) for r in records[position:])
                 break
-            error = self._process(record, context)
+            error = self._process(record, context, durations)
             if error is not None:
                 failures.append((record, error))
+        _metrics.emit("emitter", self.name, records=len(records), failed=len(failures),
+                      durations_ms=durations)
         if unpacked.source == "sqs":
             return _batch_response(failures)
         if failures:
@@ -140,7 +148,8 @@ class Emitter(Generic[P, R]):
             raise failures[0][1]
         return None
 
-    def _process(self, record: EventRecord, context: object) -> BaseException | None:
+    def _process(self, record: EventRecord, context: object, durations: list[float]
+                 ) -> BaseException | None:
         if record.payload is None:
             logger.error("emitter %s: %s", self.name, record.error)
             return EventError(record.error or f"record {record.index} has no payload")
@@ -161,7 +170,9 @@ class Emitter(Generic[P, R]):
             logger.warning("emitter %s: record %d holds no report ID and no status; is the "
                            "function subscribed to the report topic?", self.name, record.index)
         try:
-            self.emit(report, context)
+            started = perf_counter()
+            if self.emit(report, context):
+                durations.append((perf_counter() - started) * 1000.0)
         except Exception as exc:  # the record fails; the others go on
             logger.exception("emitter %s failed on report %s (record %d)", self.name,
                              report.id, record.index)

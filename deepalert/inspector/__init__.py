@@ -13,6 +13,7 @@ Example:
 
 from typing import TYPE_CHECKING, Any
 
+from deepalert._lambda import BatchItemFailure, LambdaContext, PartialBatchResponse
 from deepalert.inspector._context import InspectionContext
 from deepalert.inspector._decorator import inspector
 from deepalert.inspector._handler import (
@@ -27,12 +28,15 @@ if TYPE_CHECKING:
     from deepalert.inspector._log import InspectionLogger
 
 __all__ = [
+    "BatchItemFailure",
     "ContextInspectorFunction",
     "InspectionContext",
     "InspectionLogger",
     "Inspector",
     "InspectorFunction",
     "InspectorOutput",
+    "LambdaContext",
+    "PartialBatchResponse",
     "PlainInspectorFunction",
     "inspector",
 ]

@@ -6,12 +6,14 @@ import functools
 import os
 import threading
 from collections.abc import Callable, Iterator
+from time import perf_counter
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
 
 from deepalert._lambda import (
     EventRecord,
     LambdaContext,
     PartialBatchResponse,
+    _metrics,
     remaining_ms,
     unpack_event,
 )
@@ -53,7 +55,8 @@ _DIRECT_KEYS = frozenset({"report_id", "attribute"})
 class _Outcome:
     """What became of one record: its messages, or why it failed."""
 
-    __slots__ = ("attribute", "error", "messages", "record", "report_id")
+    __slots__ = ("attribute", "duration_ms", "error", "messages", "new_attributes", "record",
+                 "report_id")
 
     def __init__(self, record: EventRecord) -> None:
         self.record = record
@@ -61,6 +64,8 @@ class _Outcome:
         self.attribute: Attribute | None = None
         self.messages: list[OutMessage] = []
         self.error: BaseException | None = None
+        self.new_attributes = 0  # for metrics
+        self.duration_ms: float | None = None  # the function's, for metrics
 
 
 class Inspector(Generic[F]):
@@ -145,6 +150,10 @@ class Inspector(Generic[F]):
             raise EventError(
                 f"inspector {self.author!r} was called with an Attribute: the decorated object "
                 "is the Lambda handler; call .func(attr) to run the plain function")
+        from deepalert._lambda._logging import apply_log_level  # logging loads on first use
+
+        apply_log_level()
+        _metrics.enabled()  # a bad setting fails here, before anything is sent
         unpacked = unpack_event(event, payload="Task", direct_keys=_DIRECT_KEYS)
         finding_url = self._queue_url(finding_queue_url, self._finding_queue_url,
                                       _FINDING_ENV, "finding_queue_url")
@@ -225,12 +234,15 @@ class Inspector(Generic[F]):
             outcome.attribute = attr
             if not self.accepts(attr):
                 return outcome
+            started = perf_counter()
             if self._takes_context:
                 ctx = InspectionContext(task.report_id, self.author, attr, context)
                 result = self.func(attr, ctx)  # type: ignore[call-arg]
             else:
                 result = self.func(attr)  # type: ignore[call-arg]
+            outcome.duration_ms = (perf_counter() - started) * 1000.0
             contents, new_attributes = normalize_output(result, self.author)
+            outcome.new_attributes = len(new_attributes)
             index = record.index
             limit = self._max_message_bytes
             outcome.messages = [
@@ -272,6 +284,7 @@ class Inspector(Generic[F]):
         log(INFO, "inspection batch done", author=self.author, source=source,
             records=len(outcomes), failed=len(failed), messages=outbox.sent,
             requests=sender.requests, possible_duplicates=sender.possible_duplicates or None)
+        _metrics.emit_inspection(self.author, outcomes)
         if source == "sqs":
             missing = [o.record.index for o in failed if not o.record.message_id]
             if missing:

@@ -15,12 +15,14 @@ walk the findings with the attribute each is about, :meth:`Report.find_attribute
 attributes by type and context, and :meth:`Report.alerts_by_rule` selects alerts by rule.
 """
 
+from deepalert._lambda import LambdaContext
 from deepalert.reviewer._cases import Case, CaseResult, run_cases
 from deepalert.reviewer._reviewer import OnError, Reviewer, ReviewReturn, reviewer
 
 __all__ = [
     "Case",
     "CaseResult",
+    "LambdaContext",
     "OnError",
     "ReviewReturn",
     "Reviewer",

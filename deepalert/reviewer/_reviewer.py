@@ -11,6 +11,8 @@ from typing import Any, Generic, Literal, TypeVar, Union, cast, overload
 
 from typing_extensions import ParamSpec
 
+from deepalert._lambda import _metrics
+from deepalert._lambda._logging import apply_log_level
 from deepalert._redact import RedactingFilter
 from deepalert._wire import fold_name
 from deepalert.errors import EventError, HandlerDefinitionError, InvalidResultError, WireError
@@ -98,6 +100,8 @@ class Reviewer(Generic[P, R]):
                 ``on_error="raise"``.
             Exception: whatever the function raised, with ``on_error="raise"``.
         """
+        apply_log_level()
+        _metrics.enabled()  # a bad setting fails the invocation, not the review
         try:
             report = _event_report(event)
         except WireError as exc:
@@ -142,8 +146,9 @@ class Reviewer(Generic[P, R]):
             Exception: whatever the function raised.
         """
         func = cast("Callable[..., object]", self.func)
-        value = func(report, context) if self._pass_context else func(report)
-        return to_result(value, self.name)
+        with _metrics.timed("reviewer", self.name):
+            value = func(report, context) if self._pass_context else func(report)
+            return to_result(value, self.name)
 
 
 def _type_name(exc: BaseException) -> str:

@@ -54,9 +54,9 @@ from deepalert.sources._reading import (
     MAX_DECOMPRESSED_BYTES,
     MAX_RECORD_BYTES,
     DecompressionLimitError,
-    ReadError,
-    read_events,
 )
+from deepalert.sources._reading import ReadError as _ReadError
+from deepalert.sources._reading import read_events as _read_events
 from deepalert.sources.cloudtrail import CONSOLE_LOGIN_WITHOUT_MFA, CloudTrailRule
 
 __all__ = [
@@ -384,8 +384,8 @@ def convert_file(path: str | Path, *, source: str = "auto",
     from deepalert.sources import _reading
 
     cap = _reading.MAX_DECOMPRESSED_BYTES if max_decompressed is None else max_decompressed
-    for position, event in read_events(path, max_decompressed=cap):
-        if isinstance(event, ReadError):
+    for position, event in _read_events(path, max_decompressed=cap):
+        if isinstance(event, _ReadError):
             yield ConvertedItem(position, error=SourceError(source, "", str(event), position))
             continue
         try:

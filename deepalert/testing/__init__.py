@@ -12,6 +12,7 @@ from deepalert.testing._events import (
     sqs_event,
     sqs_sns_event,
 )
+from deepalert.testing._fixtures import AlertFactory, PipelineFactory, ReportFactory
 from deepalert.testing._http import (
     CannedHttpServer,
     CannedResponse,
@@ -29,18 +30,19 @@ from deepalert.testing._reports import (
 from deepalert.testing._roles import EmitRun, ReviewRun, run_emitter, run_reviewer
 from deepalert.testing._sink import MemorySink, SentMessage
 
-# Plain sorted() order, which tests/inspector/test_testing_helpers.py holds (RUF022's order
-# would put DEFAULT_REPORT_ID first).
-__all__ = [  # noqa: RUF022
+__all__ = [
+    "DEFAULT_REPORT_ID",
+    "AlertFactory",
     "CannedHttpServer",
     "CannedResponse",
-    "DEFAULT_REPORT_ID",
     "EmitRun",
     "FakeLambdaContext",
     "FakeSecretStore",
     "InspectionResult",
     "MemorySink",
+    "PipelineFactory",
     "RecordedRequest",
+    "ReportFactory",
     "ReviewRun",
     "SentMessage",
     "direct_event",

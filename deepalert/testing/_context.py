@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 __all__ = ["FakeLambdaContext"]
@@ -28,18 +29,14 @@ class FakeLambdaContext:
     )
     log_group_name: str = "/aws/lambda/deepalert-test"
     log_stream_name: str = "2026/01/01/[$LATEST]0123456789abcdef"
-    clock: object = time.monotonic
+    clock: Callable[[], float] = time.monotonic
     _started: float = field(init=False, default=0.0)
 
     def __post_init__(self) -> None:
         self._started = self._now()
 
     def _now(self) -> float:
-        clock = self.clock
-        assert callable(clock)
-        value = clock()
-        assert isinstance(value, (int, float))
-        return float(value)
+        return float(self.clock())
 
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds left, never below zero."""

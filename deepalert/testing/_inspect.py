@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from deepalert.models import Attribute, Content, Finding, ReportAttribute, Task
+from deepalert.models import (
+    Attribute,
+    Content,
+    ContentBinary,
+    ContentHost,
+    ContentUser,
+    Finding,
+    ReportAttribute,
+    Task,
+)
 from deepalert.testing._context import FakeLambdaContext
 from deepalert.testing._events import sns_event
 from deepalert.testing._sink import MemorySink
+
+if TYPE_CHECKING:
+    from deepalert._lambda import LambdaContext
+    from deepalert.inspector import Inspector
 
 __all__ = ["DEFAULT_REPORT_ID", "InspectionResult", "run_inspector"]
 
@@ -36,10 +49,23 @@ class InspectionResult:
     skipped: bool
     sink: MemorySink = field(repr=False)
 
+    def hosts(self) -> list[ContentHost]:
+        """The :class:`~deepalert.ContentHost` contents, in send order (typed, unlike
+        :attr:`contents`, which mixes the three kinds)."""
+        return [c for c in self.contents if isinstance(c, ContentHost)]
 
-def run_inspector(inspector: Any, attribute: Attribute, *,
+    def users(self) -> list[ContentUser]:
+        """The :class:`~deepalert.ContentUser` contents, in send order."""
+        return [c for c in self.contents if isinstance(c, ContentUser)]
+
+    def binaries(self) -> list[ContentBinary]:
+        """The :class:`~deepalert.ContentBinary` contents, in send order."""
+        return [c for c in self.contents if isinstance(c, ContentBinary)]
+
+
+def run_inspector(inspector: Inspector[Any], attribute: Attribute, *,
                   report_id: str = DEFAULT_REPORT_ID,
-                  context: FakeLambdaContext | None = None) -> InspectionResult:
+                  context: LambdaContext | None = None) -> InspectionResult:
     """Run ``inspector`` on one attribute as the core would, and return what it sent.
 
     The attribute goes through a real Task message in an SNS event, and the handler sends to
@@ -49,7 +75,7 @@ def run_inspector(inspector: Any, attribute: Attribute, *,
         >>> from deepalert import Attribute
         >>> from deepalert.testing import run_inspector
         >>> result = run_inspector(ip_intel, Attribute(type="ipaddr", value="192.0.2.1"))
-        >>> result.contents[0].country
+        >>> result.hosts()[0].country
         ['JP']
 
     Args:

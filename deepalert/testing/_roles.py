@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from deepalert._lambda import PartialBatchResponse
+from deepalert._lambda import LambdaContext, PartialBatchResponse
 from deepalert.emitter import Emitter
 from deepalert.models import Report, ReportResult, ReportStatus, Severity
 from deepalert.reviewer import Reviewer
@@ -44,8 +44,8 @@ class ReviewRun:
     error: BaseException | None = field(default=None, repr=False, compare=False)
 
 
-def run_reviewer(reviewer: Reviewer[Any, Any], report: Report, *, context: object = None
-                 ) -> ReviewRun:
+def run_reviewer(reviewer: Reviewer[Any, Any], report: Report, *,
+                 context: LambdaContext | None = None) -> ReviewRun:
     """Invoke the reviewer's handler as the review state machine does, and follow the core.
 
     Exceptions from the handler are recorded in the result (``published=False``), since
@@ -88,7 +88,8 @@ class EmitRun:
 
 
 def run_emitter(emitter: Emitter[Any, Any], report: Report, *,
-                via: Literal["sns", "sqs"] = "sns", context: object = None) -> EmitRun:
+                via: Literal["sns", "sqs"] = "sns",
+                context: LambdaContext | None = None) -> EmitRun:
     """Deliver one report to the emitter's handler as the report topic does.
 
     Args:

@@ -87,10 +87,9 @@ class ReviewerCase(pytest.Item):
 # Fixtures (deepalert_-prefixed; import deepalert modules inside the fixture bodies)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from deepalert.local import LocalPipeline, ManualClock
-    from deepalert.models import Alert, Attribute, Report
+    from deepalert.models import Alert, Attribute
+    from deepalert.testing._fixtures import AlertFactory, PipelineFactory, ReportFactory
 
 
 @pytest.fixture
@@ -105,12 +104,13 @@ def deepalert_clock() -> ManualClock:
 
 
 @pytest.fixture
-def deepalert_pipeline(deepalert_clock: ManualClock) -> Callable[..., LocalPipeline]:
+def deepalert_pipeline(deepalert_clock: ManualClock) -> PipelineFactory:
     """Build a :class:`~deepalert.local.LocalPipeline` on ``deepalert_clock``.
 
     Example::
 
-        def test_flow(deepalert_pipeline, deepalert_alert):
+        def test_flow(deepalert_pipeline: PipelineFactory,
+                      deepalert_alert: AlertFactory) -> None:
             pipeline = deepalert_pipeline(inspectors=[ip_intel], reviewer=review)
             pipeline.submit(deepalert_alert("198.51.100.7"))
             pipeline.run()
@@ -126,7 +126,7 @@ def deepalert_pipeline(deepalert_clock: ManualClock) -> Callable[..., LocalPipel
 
 
 @pytest.fixture
-def deepalert_alert(deepalert_clock: ManualClock) -> Callable[..., Alert]:
+def deepalert_alert(deepalert_clock: ManualClock) -> AlertFactory:
     """Build alerts: ``deepalert_alert("198.51.100.7", "evil.example", rule_id="scan")``.
 
     Positional values become attributes (``ipaddr`` when the value is an IP address,
@@ -157,7 +157,7 @@ def deepalert_alert(deepalert_clock: ManualClock) -> Callable[..., Alert]:
 
 
 @pytest.fixture
-def deepalert_report() -> Callable[..., Report]:
+def deepalert_report() -> ReportFactory:
     """Build compiled reports: the same arguments as :func:`deepalert.testing.make_report`."""
     from deepalert.testing._reports import make_report
 

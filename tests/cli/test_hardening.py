@@ -439,3 +439,15 @@ def test_a_store_failing_during_the_run_is_one_line(capsys: pytest.CaptureFixtur
     assert code == 1
     assert f"--db {db}: database or disk is full; the run stopped" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_report_the_fast_read_declines_is_still_published(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """An alert body with a "status" key makes peek_report decline the report; the pipeline
+    reads it whole instead of failing on an assertion (as Suricata EVE http events did)."""
+    path = tmp_path / "a.jsonl"
+    path.write_text(alert("a", body={"http": {"status": 200}, "status": "x"}) + "\n")
+    code, out, err = run(capsys, "run", str(path), "--output", "json", "--emitter",
+                         f"{ROLES}:remember")
+    assert code == 0, err
+    assert len(out.splitlines()) == 1
