@@ -9,6 +9,8 @@
     deepalert inspect --inspector MODULE:NAME --attr TYPE:VALUE
     deepalert review --reviewer MODULE:NAME REPORT.json
     deepalert cases MODULE:NAME
+    deepalert package [PROJECT] [--out FOLDER] [--zip FILE] [--layer] [--python VERSION] ...
+    deepalert new inspector|reviewer|emitter NAME [--dir DIR]
 
 ``ALERTS`` are files (one alert, a JSON array, or JSON lines; ``-`` is standard input) or
 folders of ``.json``/``.jsonl`` files. They may hold DeepAlert alerts or raw events of a
@@ -160,6 +162,10 @@ def _parser() -> argparse.ArgumentParser:
     cases = sub.add_parser("cases", help="run a reviewer's declared cases")
     cases.add_argument("reviewer", metavar="MODULE:NAME", help="the @reviewer whose cases run")
     cases.set_defaults(handler=_cmd_cases)
+
+    from deepalert import _cli_new, _cli_package
+    _cli_package.add_parser(sub)
+    _cli_new.add_parser(sub)
     return parser
 
 
