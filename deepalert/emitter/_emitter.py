@@ -19,6 +19,7 @@ from deepalert._lambda import (
     unpack_event,
 )
 from deepalert._lambda._logging import apply_log_level
+from deepalert._redact import RedactingFilter
 from deepalert.errors import EventError, HandlerDefinitionError
 from deepalert.models import Report, ReportStatus, Severity, peek_report
 from deepalert.reviewer._signature import check_role_function, role_name
@@ -26,6 +27,7 @@ from deepalert.reviewer._signature import check_role_function, role_name
 __all__ = ["Emitter", "emitter"]
 
 logger = logging.getLogger("deepalert.emitter")
+logger.addFilter(RedactingFilter())  # exception texts leave the SDK redacted
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -1,4 +1,4 @@
-"""Structured JSON logs for inspectors, with secrets taken out.
+"""Structured JSON logs for inspectors, with secrets taken out (:func:`~deepalert._redact.redact`).
 
 Each line is one JSON object: ``level``, ``message``, and the fields that say which task it
 is about (``report_id``, ``author``, ``attribute``). Nothing is configured at import: the
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
+from deepalert._redact import escape_json_line, redact
 from deepalert.models import Attribute
 
 __all__ = ["ERROR", "INFO", "InspectionLogger", "attribute_fields", "log", "logger", "redact"]
@@ -21,29 +21,6 @@ __all__ = ["ERROR", "INFO", "InspectionLogger", "attribute_fields", "log", "logg
 INFO = logging.INFO
 ERROR = logging.ERROR
 logger = logging.getLogger("deepalert.inspector")
-
-_URL = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]*://)(?:[^/\s@]*@)?([^/\s?#'\"]+)[^\s'\"]*")
-_SECRET_PAIR = re.compile(
-    r"(?i)\b(token|secret|password|passwd|api[_-]?key|apikey|authorization|signature"
-    r"|credential|session[_-]?token)(\"?\s*[:=]\s*\"?)(?:bearer\s+)?[^\s\"',;&]+"
-)
-_AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b")
-_BEARER = re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+")
-
-
-def redact(text: str) -> str:
-    """``text`` with URL paths and queries, token-like pairs and AWS key IDs masked.
-
-    Webhook URLs carry their secret in the path, so a URL keeps only its scheme and host.
-
-    Example:
-        >>> redact("POST https://hooks.slack.com/services/T0/B0/XYZ failed: token=abc")
-        'POST https://hooks.slack.com/… failed: token=***'
-    """
-    text = _URL.sub(lambda m: f"{m[1]}{m[2]}/…", text)
-    text = _SECRET_PAIR.sub(lambda m: f"{m[1]}{m[2]}***", text)
-    text = _BEARER.sub("Bearer ***", text)
-    return _AWS_KEY_ID.sub("***", text)
 
 
 def attribute_fields(attr: Attribute | None) -> dict[str, Any] | None:
@@ -58,7 +35,7 @@ def _line(level: int, message: str, fields: Mapping[str, Any]) -> str:
     record = {"level": logging.getLevelName(level), "message": message}
     record.update((k, v) for k, v in fields.items() if v is not None)
     # A log line, not a DeepAlert message: the wire codec is not involved.
-    return json.dumps(record, ensure_ascii=False, default=str)
+    return escape_json_line(json.dumps(record, ensure_ascii=False, default=str))
 
 
 def log(level: int, message: str, **fields: Any) -> None:

@@ -77,18 +77,31 @@ class EmitterLike(Protocol):
 class PipelineError:
     """Something that failed in the pipeline; the rest of the flow went on.
 
+    ``detail`` and ``traceback`` are redacted when the error is made (``deepalert._redact``
+    says what counts as a secret), whoever makes it.
+
     Attributes:
         stage: ``"alert"``, ``"inspector"``, ``"finding"``, ``"feedback"``, ``"reviewer"`` or
             ``"emitter"``.
         detail: what failed and why (no secrets).
         report_id: the report concerned, when there is one.
         source: where the alert came from (a file and position), when known.
+        traceback: the exception's traceback, redacted, when one was caught (the CLI shows it
+            with ``--verbose``); for an inspector, the frame where it failed.
     """
 
     stage: str
     detail: str
     report_id: str | None = None
     source: str | None = None
+    traceback: str | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        from deepalert._redact import redact
+
+        object.__setattr__(self, "detail", redact(self.detail))
+        if self.traceback is not None:
+            object.__setattr__(self, "traceback", redact(self.traceback))
 
     def __str__(self) -> str:
         where = f"{self.source}: " if self.source else ""
@@ -124,10 +137,71 @@ def _log_detail(message: str) -> str:
     if not isinstance(fields, dict):
         return message
     parts = [str(fields.get("message", ""))]
-    for key in ("error", "error_type", "exception"):
+    for key in ("error", "error_type", "exception", "reason"):
         if fields.get(key):
             parts.append(str(fields[key]))
-    return ": ".join(p for p in parts if p)
+    text = ": ".join(p for p in parts if p)
+    return f"{text} (at {fields['where']})" if fields.get("where") else text
+
+
+def _traceback(exc: BaseException) -> str:
+    import traceback
+
+    return "".join(traceback.format_exception(exc)).rstrip("\n")
+
+
+_ROLE_CLASSES = (("deepalert.inspector._handler", "Inspector", "inspector"),
+                 ("deepalert.reviewer._reviewer", "Reviewer", "reviewer"),
+                 ("deepalert.emitter._emitter", "Emitter", "emitter"))
+_ARTICLE = {"inspector": "an", "reviewer": "a", "emitter": "an"}
+
+
+def role_kind(obj: object) -> str | None:
+    """``"inspector"``, ``"reviewer"`` or ``"emitter"`` for a decorated role, else ``None``."""
+    for cls in type(obj).__mro__:
+        for module, name, kind in _ROLE_CLASSES:
+            if cls.__module__ == module and cls.__qualname__ == name:
+                return kind
+    return None
+
+
+def check_role(obj: object, slot: str, label: str | None = None) -> None:
+    """Refuse ``obj`` at once when it cannot fill ``slot`` (a role of another kind, a module...).
+
+    Raises:
+        HandlerDefinitionError: for example "`app.review` is a @reviewer, not an @inspector".
+    """
+    import types
+
+    from deepalert.errors import HandlerDefinitionError
+
+    kind = role_kind(obj)
+    name = label or _label(obj)
+    wanted = f"{_ARTICLE[slot]} @{slot}"
+    if kind is not None:
+        if kind != slot:
+            raise HandlerDefinitionError(f"`{name}` is {_ARTICLE[kind]} @{kind}, not {wanted}")
+        return
+    if slot == "inspector":
+        fits = all(hasattr(obj, a) for a in ("author", "accepts", "invoke"))
+    else:
+        fits = callable(obj) and not isinstance(obj, type)
+    if not fits:
+        what = ("a module" if isinstance(obj, types.ModuleType) else
+                "a class" if isinstance(obj, type) else
+                "a function without the decorator" if callable(obj) else
+                f"a {type(obj).__name__}")
+        raise HandlerDefinitionError(f"`{name}` is {what}, not {wanted}")
+
+
+def _label(obj: object) -> str:
+    name = getattr(obj, "name", None)
+    if isinstance(name, str):
+        return name
+    author = getattr(obj, "author", None)
+    if isinstance(author, str):
+        return f"@inspector(author={author!r})"
+    return getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj)
 
 
 class LocalPipeline:
@@ -164,6 +238,12 @@ class LocalPipeline:
                  new_id: Callable[[], str] | None = None) -> None:
         from deepalert.testing._sink import MemorySink
 
+        for inspector in inspectors:
+            check_role(inspector, "inspector")
+        if reviewer is not None:
+            check_role(reviewer, "reviewer")
+        for emitter in emitters:
+            check_role(emitter, "emitter")
         self.inspectors = list(inspectors)
         self.reviewer = reviewer
         self.emitters = list(emitters)
@@ -320,8 +400,9 @@ class LocalPipeline:
     def publish_report(self, report: str) -> None:
         """The report topic: every emitter gets an SNS event with the report."""
         self.publications += 1
-        head = peek_report(report)  # the core wrote it: the exact keys are there
-        assert head is not None
+        # The fast read declines some reports the core writes (an alert body holding a
+        # "status" key, say): then the whole report is read.
+        head = peek_report(report) or Report.from_json(report)
         if head.status == ReportStatus.PUBLISHED:
             # Kept compressed: the last published version of every report, for published().
             self._published[head.id] = zlib.compress(report.encode("utf-8"), 1)
@@ -331,7 +412,7 @@ class LocalPipeline:
             except Exception as exc:
                 self.errors.append(PipelineError(
                     "emitter", f"{_name(emitter)} raised {type(exc).__name__}: {exc}",
-                    head.id, self._sources.get(head.id)))
+                    head.id, self._sources.get(head.id), _traceback(exc)))
 
     def invoke_reviewer(self, report: str) -> str | None:
         """Invoke the reviewer as Step Functions does: the report JSON is the event."""
@@ -352,7 +433,8 @@ class LocalPipeline:
             self.errors.append(PipelineError(
                 "reviewer",
                 f"{_name(self.reviewer)} raised {type(exc).__name__}: {exc}; the report is "
-                "not published (as in the Go core)", report_id, self._sources.get(report_id)))
+                "not published (as in the Go core)", report_id, self._sources.get(report_id),
+                _traceback(exc)))
 
     def _deliver_tasks(self) -> None:
         # In chunks, each followed by collecting its findings, so that the messages in flight
@@ -381,7 +463,8 @@ class LocalPipeline:
                                         attribute_queue_url=_ATTRIBUTE_QUEUE)
         except Exception as exc:
             for _, task in chosen:
-                self._inspector_error(inspector, task, f"{type(exc).__name__}: {exc}")
+                self._inspector_error(inspector, task, f"{type(exc).__name__}: {exc}",
+                                      _traceback(exc))
             return
         finally:
             root.removeHandler(capture)
@@ -406,12 +489,13 @@ class LocalPipeline:
                             "eventSourceARN": _TASK_QUEUE, "body": envelope})
         return {"Records": records}
 
-    def _inspector_error(self, inspector: InspectorLike, task: Task, why: str) -> None:
+    def _inspector_error(self, inspector: InspectorLike, task: Task, why: str,
+                         trace: str | None = None) -> None:
         attr = task.attribute
         what = f"{attr.type} {attr.value!r}" if attr is not None else "a task"
         self.errors.append(PipelineError(
             "inspector", f"{inspector.author!r} failed on {what}: {why}", task.report_id,
-            self._sources.get(task.report_id)))
+            self._sources.get(task.report_id), trace))
 
     def _collect(self) -> None:
         for body in self._sink.bodies(_FINDING_QUEUE):

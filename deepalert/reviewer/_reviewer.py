@@ -13,6 +13,7 @@ from typing_extensions import ParamSpec
 
 from deepalert._lambda import _metrics
 from deepalert._lambda._logging import apply_log_level
+from deepalert._redact import RedactingFilter
 from deepalert._wire import fold_name
 from deepalert.errors import EventError, HandlerDefinitionError, InvalidResultError, WireError
 from deepalert.models import Report, ReportResult, Severity
@@ -22,6 +23,7 @@ from deepalert.reviewer._signature import check_role_function, role_name
 __all__ = ["OnError", "ReviewReturn", "Reviewer", "reviewer"]
 
 logger = logging.getLogger("deepalert.reviewer")
+logger.addFilter(RedactingFilter())  # exception texts leave the SDK redacted
 
 P = ParamSpec("P")
 

@@ -50,14 +50,24 @@ from deepalert.sources import (
 )
 from deepalert.sources._common import Batch, dotted, skip
 from deepalert.sources._policy import AlertKeyFunc, SourcePolicy
+from deepalert.sources._reading import (
+    MAX_DECOMPRESSED_BYTES,
+    MAX_RECORD_BYTES,
+    DecompressionLimitError,
+)
+from deepalert.sources._reading import ReadError as _ReadError
+from deepalert.sources._reading import read_events as _read_events
 from deepalert.sources.cloudtrail import CONSOLE_LOGIN_WITHOUT_MFA, CloudTrailRule
 
 __all__ = [
     "CONSOLE_LOGIN_WITHOUT_MFA",
+    "MAX_DECOMPRESSED_BYTES",
+    "MAX_RECORD_BYTES",
     "SOURCES",
     "AlertKeyFunc",
     "CloudTrailRule",
     "ConvertedItem",
+    "DecompressionLimitError",
     "SourceError",
     "SourcePolicy",
     "convert",
@@ -155,9 +165,16 @@ class ConvertedItem:
     skipped: list[str] = field(default_factory=list)
 
 
+# The keys of a DeepAlert alert: an object with any of them (and no other format's) is read as
+# an alert, so that a missing required field is named.
+_ALERT_KEYS: Final = ("detector", "rule_id", "rule_name", "alert_key", "attributes")
+
+
 def _describe(value: object) -> str:
     if isinstance(value, Mapping):
-        keys = ", ".join(sorted(str(k) for k in value)[:8])
+        from deepalert._redact import escape_control
+
+        keys = ", ".join(escape_control(k)[:64] for k in sorted(str(k) for k in value)[:8])
         return f"an object with keys [{keys}]"
     return f"a JSON {type(value).__name__}"
 
@@ -200,9 +217,13 @@ def _is_lambda_records(records: object) -> bool:
 def _record(record: Mapping[str, Any], source: str, policy: SourcePolicy, batch: Batch,
             where: str) -> None:
     name = source if source != "auto" else detect_source(record)
+    if name is None and any(k in record for k in _ALERT_KEYS):
+        name = "deepalert"  # a hand-written alert missing a required field: name the field
     if name is None:
         raise SourceError("auto", "", f"no converter recognises {_describe(record)}; "
-                          f"name the source (one of {', '.join(SOURCES[2:])})", where)
+                          "expected a DeepAlert alert (detector, rule_id, attributes...) or an "
+                          "event of a known format; name the source (one of "
+                          f"{', '.join(SOURCES[1:])})", where)
     if name == "deepalert":
         try:
             alert = Alert.from_json(json.dumps(record, ensure_ascii=False))
@@ -324,42 +345,30 @@ def convert(raw: Mapping[str, Any] | list[Any] | str | bytes, *, source: str = "
     return _run(raw, source, policy).alerts
 
 
-def _read(path: str | Path) -> str:
-    data = sys.stdin.buffer.read() if str(path) == "-" else Path(path).read_bytes()
-    if data[:2] == b"\x1f\x8b":  # a gzipped CloudTrail or EVE log file
-        data = gzip.decompress(data)
-    return data.decode("utf-8-sig", errors="replace")
-
-
-def _events(text: str) -> Iterator[tuple[str, Any]]:
-    stripped = text.strip()
-    if not stripped:
-        return
-    try:
-        whole = json.loads(stripped)
-    except ValueError:
-        whole = None
-    else:
-        if isinstance(whole, list):
-            for i, item in enumerate(whole, 1):
-                yield f"item {i}", item
-        else:
-            yield "item 1", whole
-        return
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            yield f"line {number}", line
-
-
 def convert_file(path: str | Path, *, source: str = "auto",
-                 policy: SourcePolicy | None = None) -> Iterator[ConvertedItem]:
+                 policy: SourcePolicy | None = None,
+                 max_decompressed: int | None = None) -> Iterator[ConvertedItem]:
     """Convert every event of a file: one event, a JSON array of events, or JSON lines.
 
-    ``"-"`` reads standard input; gzip files are read as their content. An event that fails
-    yields an item with its error and the file goes on.
+    ``"-"`` reads standard input; gzip files are read as their content. The file is streamed:
+    memory is bounded by the largest single event, not the file (JSON lines are split on
+    ``\\n`` only; a JSON array is read item by item). An event that fails (not JSON, nested
+    deeper than Python's recursion limit lets it be read, larger than :data:`MAX_RECORD_BYTES`,
+    of no known format...) yields an item with its error and the file goes on. (The
+    ``deepalert`` command raises the recursion limit so that it reads Go's 10,000 levels.)
+
+    Args:
+        path: the file, or ``"-"``.
+        source: one of :data:`SOURCES`.
+        policy: the team's choices (:class:`SourcePolicy`).
+        max_decompressed: the most a gzip file may inflate to, in bytes;
+            :data:`MAX_DECOMPRESSED_BYTES` (1 GiB) by default.
 
     Raises:
-        OSError: the file cannot be read.
+        OSError: the file cannot be read, or is a gzip file cut short; raised after the items
+            read before the fault.
+        DecompressionLimitError: an ``OSError``: the gzip content is larger than
+            ``max_decompressed``; raised after the items read before the cap.
         ValueError: ``source`` is not one of :data:`SOURCES`.
 
     Example::
@@ -372,11 +381,24 @@ def convert_file(path: str | Path, *, source: str = "auto",
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
-    for position, event in _events(_read(path)):
+    from deepalert.sources import _reading
+
+    cap = _reading.MAX_DECOMPRESSED_BYTES if max_decompressed is None else max_decompressed
+    for position, event in _read_events(path, max_decompressed=cap):
+        if isinstance(event, _ReadError):
+            yield ConvertedItem(position, error=SourceError(source, "", str(event), position))
+            continue
         try:
             batch = _run(event, source, policy)
         except SourceError as exc:
             yield ConvertedItem(position, error=exc.at(position))
+        except RecursionError:
+            yield ConvertedItem(position, error=SourceError(
+                source, "", "nests deeper than Python's recursion limit "
+                f"({sys.getrecursionlimit():,} levels) lets it be converted", position))
+        except Exception as exc:  # a reader's or converter's defect fails this event only
+            yield ConvertedItem(position, error=SourceError(
+                source, "", f"cannot convert ({type(exc).__name__}: {exc})", position))
         else:
             yield ConvertedItem(position, batch.alerts, skipped=[
                 f"{position}, {reason}" for reason in batch.skipped])

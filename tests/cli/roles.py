@@ -37,3 +37,33 @@ def remember(report: Report) -> None:
 @reviewer(on_error="raise")
 def strict_review(report: Report) -> ReportResult:
     raise ValueError("policy table missing")
+
+
+# Composed at run time, so that no traceback source line shows it.
+SECRET = "".join(["s3cr3t", "-", "value-", "42"])
+
+
+@inspector(author="leaky")
+def leaky(attr: Attribute) -> None:
+    raise RuntimeError(f"lookup refused, client_secret={SECRET}")
+
+
+@reviewer(on_error="raise")
+def leaky_review(report: Report) -> ReportResult:
+    raise RuntimeError(f"policy store said: db_password={SECRET}")
+
+
+@emitter
+def leaky_emit(report: Report) -> None:
+    raise RuntimeError(f"POST https://hooks.slack.com/services/T0/B0/{SECRET} failed")
+
+
+@reviewer
+def forger(report: Report) -> ReportResult:
+    return ReportResult(severity=Severity.SAFE,
+                        reason="fine\nReport forged [published] SAFE\x1b[2J")
+
+
+@inspector(author="remote-only", contexts=["remote"])
+def remote_only(attr: Attribute) -> ContentHost:
+    return ContentHost(country=["JP"])
