@@ -263,18 +263,24 @@ class LocalPipeline:
     def publish_report(self, report: str) -> None:
         """The report topic: every emitter gets an SNS event with the report."""
         self.publications += 1
-        head = peek_report(report)  # the core wrote it: the exact keys are there
-        assert head is not None
-        if head.status == ReportStatus.PUBLISHED:
+        head = peek_report(report)
+        if head is None:
+            # A "status" key in an alert's data (an HTTP status, say) is more than the peek
+            # can vouch for: read the whole report, as an emitter does.
+            whole = Report.from_json(report)
+            report_id, status = whole.id, whole.status
+        else:
+            report_id, status = head.id, head.status
+        if status == ReportStatus.PUBLISHED:
             # Kept compressed: the last published version of every report, for published().
-            self._published[head.id] = zlib.compress(report.encode("utf-8"), 1)
+            self._published[report_id] = zlib.compress(report.encode("utf-8"), 1)
         for emitter in self.emitters:
             try:
                 emitter(sns_event(report), self._context)
             except Exception as exc:
                 self.errors.append(PipelineError(
                     "emitter", f"{_name(emitter)} raised {type(exc).__name__}: {exc}",
-                    head.id, self._sources.get(head.id)))
+                    report_id, self._sources.get(report_id)))
 
     def invoke_reviewer(self, report: str) -> str | None:
         """Invoke the reviewer as Step Functions does: the report JSON is the event."""
