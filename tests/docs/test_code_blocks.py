@@ -170,7 +170,9 @@ def pytest_results(page_modules: dict[str, tuple[PageModule, Path]], repo_copy: 
         return {}
     folder = next(iter(page_modules.values()))[1].parent
     (folder / "pytest.ini").write_text(
-        "[pytest]\npython_files = doc_*.py\naddopts = -p no:cacheprovider\n"
+        "[pytest]\npython_files = doc_*.py\n"
+        # No page uses hypothesis, whose plugin costs a second and a half at every start.
+        "addopts = -p no:cacheprovider -p no:hypothesispytest\n"
         "filterwarnings =\n    error\n", encoding="utf-8")
     report = folder / "junit.xml"
     run = subprocess.run(
