@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from deepalert.models import (
     Attribute,
@@ -21,7 +21,7 @@ from deepalert.testing._sink import MemorySink
 
 if TYPE_CHECKING:
     from deepalert._lambda import LambdaContext
-    from deepalert.inspector import Inspector
+    from deepalert.local import InspectorLike
 
 __all__ = ["DEFAULT_REPORT_ID", "InspectionResult", "run_inspector"]
 
@@ -63,7 +63,7 @@ class InspectionResult:
         return [c for c in self.contents if isinstance(c, ContentBinary)]
 
 
-def run_inspector(inspector: Inspector[Any], attribute: Attribute, *,
+def run_inspector(inspector: InspectorLike, attribute: Attribute, *,
                   report_id: str = DEFAULT_REPORT_ID,
                   context: LambdaContext | None = None) -> InspectionResult:
     """Run ``inspector`` on one attribute as the core would, and return what it sent.
@@ -79,7 +79,9 @@ def run_inspector(inspector: Inspector[Any], attribute: Attribute, *,
         ['JP']
 
     Args:
-        inspector: an object made by ``@inspector``.
+        inspector: an object made by ``@inspector``, a ready inspector of
+            :mod:`deepalert.integrations` or its ``handler`` (anything
+            :class:`~deepalert.local.InspectorLike`).
         attribute: the attribute to inspect.
         report_id: the task's report ID.
         context: the Lambda context; a fresh :class:`FakeLambdaContext` by default.

@@ -6,8 +6,12 @@ The conventions this module enforces are described in ``test_code_blocks.py``'s 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -142,3 +146,34 @@ def expected_output(command: Command) -> re.Pattern[str] | None:
         return None
     parts = [re.escape(part) for part in shown.split("…")]
     return re.compile(".*?".join(parts), re.DOTALL)
+
+
+#: CloudFormation's short forms of its intrinsic functions (``!Ref Name``), which the SAM and
+#: CloudFormation snippets of the docs use; any other tag is an error.
+CFN_TAGS = ("And", "Base64", "Cidr", "Condition", "Equals", "FindInMap", "GetAZs", "GetAtt",
+            "If", "ImportValue", "Join", "Not", "Or", "Ref", "Select", "Split", "Sub",
+            "Transform")
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """yaml's safe loader, reading ``!Ref x`` as ``{"Ref": "x"}`` and so on."""
+
+
+def _intrinsic(name: str) -> Callable[[yaml.SafeLoader, yaml.Node], Any]:
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.SequenceNode):
+            return {name: loader.construct_sequence(node, deep=True)}
+        if isinstance(node, yaml.MappingNode):
+            return {name: loader.construct_mapping(node, deep=True)}
+        assert isinstance(node, yaml.ScalarNode)
+        return {name: loader.construct_scalar(node)}
+    return construct
+
+
+for _tag in CFN_TAGS:
+    _CloudFormationLoader.add_constructor(f"!{_tag}", _intrinsic(_tag))
+
+
+def load_yaml(text: str) -> list[Any]:
+    """The documents of a YAML block; CloudFormation's ``!Ref``-style tags are allowed."""
+    return list(yaml.load_all(text, Loader=_CloudFormationLoader))  # a SafeLoader subclass

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.docs import _blocks
-from tests.docs._blocks import Block, blocks, commands, expected_output, problems
+from tests.docs._blocks import Block, blocks, commands, expected_output, load_yaml, problems
 
 
 def page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> list[Block]:
@@ -76,3 +77,14 @@ def test_an_ellipsis_in_shown_output_matches_any_text() -> None:
     assert pattern is not None
     assert pattern.fullmatch('{"id": "abc", "n": 3}\nmore\nlines')
     assert not pattern.fullmatch('{"id": "abc", "n": 4}\nmore')
+
+
+def test_yaml_blocks_may_use_cloudformation_tags_and_nothing_else() -> None:
+    [doc] = load_yaml("Fn:\n  Role: !GetAtt Role.Arn\n  Url: !Ref Queue\n"
+                      "  Name: !Sub [\"${A}-x\", {A: !Ref B}]\n")
+    assert doc == {"Fn": {"Role": {"GetAtt": "Role.Arn"}, "Url": {"Ref": "Queue"},
+                          "Name": {"Sub": ["${A}-x", {"A": {"Ref": "B"}}]}}}
+    with pytest.raises(yaml.YAMLError, match="!Reff"):
+        load_yaml("Url: !Reff Queue\n")
+    with pytest.raises(yaml.YAMLError):
+        load_yaml("a: [1, 2\n")

@@ -442,3 +442,18 @@ def test_a_section_takes_the_attribute_of_its_first_finding(
     (section,) = report.sections or []
     assert section.attr.context == ["remote", "client"]
     assert [h.country for h in section.hosts or []] == [["JP"], ["US"]]
+
+
+def test_an_alert_body_with_status_keys_is_published(pipeline: LocalPipeline,
+                                                     rec: Recorder) -> None:
+    """A "status" key in an alert's body (an HTTP status, say) is more than peek_report
+    vouches for: the pipeline reads the whole report instead of failing."""
+    receipt = pipeline.submit(ip_alert("192.0.2.1", body={"http": {"status": 200},
+                                                          "Status": "open"}))
+    pipeline.run()
+    assert pipeline.errors == []
+    assert [r.status for r in rec.emitted] == ["new", "published"]
+    (report,) = pipeline.published()
+    assert report.id == receipt.report_id
+    assert report.alerts is not None
+    assert report.alerts[0].body["http"] == {"status": 200}

@@ -42,3 +42,19 @@ def pipeline() -> None:
     local = LocalPipeline(clock=ManualClock())
     assert_type(local.submit(Alert(detector="d", rule_id="r")), Receipt)
     assert_type(local.published(), list[Report])
+
+
+def inspectors_under_test() -> None:
+    """run_inspector takes what @inspector, a ready inspector and a ready handler are."""
+    from deepalert.inspector import InspectionContext, inspector
+    from deepalert.integrations import shodan
+    from deepalert.testing import InspectionResult, run_inspector
+
+    @inspector(author="intel", types=["ipaddr"])
+    def intel(attr: Attribute, ctx: InspectionContext) -> ContentHost | None:
+        return None
+
+    attr = Attribute(type="ipaddr", value="192.0.2.1")
+    for candidate in (intel, shodan.shodan_internetdb_inspector(), shodan.handler):
+        assert_type(run_inspector(candidate, attr), InspectionResult)
+        assert_type(run_inspector(candidate, attr).hosts(), list[ContentHost])
