@@ -405,7 +405,7 @@ class LocalPipeline:
         head = peek_report(report) or Report.from_json(report)
         if head.status == ReportStatus.PUBLISHED:
             # Kept compressed: the last published version of every report, for published().
-            self._published[report_id] = zlib.compress(report.encode("utf-8"), 1)
+            self._published[head.id] = zlib.compress(report.encode("utf-8"), 1)
         for emitter in self.emitters:
             try:
                 emitter(sns_event(report), self._context)
