@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PYTHON = frozenset({"python", "py"})
 SHELL = frozenset({"console", "bash", "sh", "shell"})
 #: Languages shown, never run; ``json`` and ``yaml`` blocks must still parse.
-DISPLAY = frozenset({"text", "json", "yaml", "toml", "ini", "jsonl"})
+DISPLAY = frozenset({"text", "json", "yaml", "toml", "ini", "jsonl", "make"})
 #: ``<!-- marker -->`` or ``<!-- marker: reason -->`` on the line before a fence.
 MARKERS = frozenset({"partial", "no-run"})
 
