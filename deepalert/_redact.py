@@ -180,8 +180,10 @@ class RedactingFilter(logging.Filter):
     Control characters are escaped too (:func:`escape_control`), so that a report ID or an
     exception text cannot forge a log line.
 
-    The traceback is formatted here, redacted, and kept as ``exc_text``; ``exc_info`` is
-    cleared so that no formatter can write the unredacted exception again.
+    The traceback is formatted here, redacted, and kept as ``exc_text`` (which the standard
+    formatter writes) and as the ``exception`` and ``exception_name`` attributes (which
+    Powertools' JSON formatter writes as keys); ``exc_info`` is cleared so that no formatter
+    can write the unredacted exception again.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -193,6 +195,10 @@ class RedactingFilter(logging.Filter):
 
             text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
             record.exc_text = safe_traceback(text)
+            # Structured formatters that read only ``exc_info`` (Powertools Logger's) write
+            # extra attributes as keys: they get the redacted traceback and the type this way.
+            record.exception = record.exc_text
+            record.exception_name = type(record.exc_info[1]).__name__
             record.exc_info = None
         elif record.exc_text:
             record.exc_text = safe_traceback(record.exc_text)

@@ -19,8 +19,11 @@ import os
 
 from deepalert.errors import ConfigurationError
 
-__all__ = ["LEVEL_VARIABLES", "JsonLineFormatter", "apply_log_level"]
+__all__ = ["CONTEXT_FIELDS", "LEVEL_VARIABLES", "JsonLineFormatter", "apply_log_level"]
 
+#: The keys the reviewer's and emitter's log records carry (``extra=``), as the inspector's JSON
+#: lines do: Powertools' formatter writes them too, as it writes any ``extra`` key.
+CONTEXT_FIELDS = ("author", "report_id", "record")
 LEVEL_VARIABLES = ("LOG_LEVEL", "POWERTOOLS_LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL")
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Lambda's advanced logging controls also use TRACE and FATAL; WARN is common.
@@ -77,6 +80,12 @@ class JsonLineFormatter(logging.Formatter):
                 pass
         line: dict[str, object] = {"level": record.levelname, "logger": record.name,
                                    "message": message}
+        for key in CONTEXT_FIELDS:  # what the roles pass as ``extra=``
+            value = record.__dict__.get(key)
+            if value is not None:
+                line[key] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # the redacted traceback the roles' filter leaves
+            line["exception"] = record.exc_text
         return json.dumps(line, ensure_ascii=False, default=str)

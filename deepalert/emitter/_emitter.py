@@ -95,7 +95,8 @@ class Emitter(Generic[P, R]):
         """
         if not self.accepts(report):
             logger.debug("emitter %s skips report %s (status %r, severity %r)", self.name,
-                         report.id, report.status, report.result.severity)
+                         report.id, report.status, report.result.severity,
+                         extra={"author": self.name, "report_id": report.id})
             return False
         func = cast("Callable[..., object]", self.func)
         if self._pass_context:
@@ -130,7 +131,7 @@ class Emitter(Generic[P, R]):
         for position, record in enumerate(records):
             if unpacked.source == "sqs" and _out_of_time(context):
                 logger.warning("emitter %s is about to time out; %d record(s) handed back",
-                               self.name, len(records) - position)
+                               self.name, len(records) - position, extra={"author": self.name})
                 failures.extend((r, TimeoutError("not started: the invocation was about to "
                                                  "time out")) for r in records[position:])
                 break
@@ -144,14 +145,16 @@ class Emitter(Generic[P, R]):
         if failures:
             for record, error in failures[1:]:
                 logger.error("emitter %s: record %d also failed: %s", self.name,
-                             record.index, type(error).__name__)
+                             record.index, type(error).__name__,
+                             extra={"author": self.name, "record": record.index})
             raise failures[0][1]
         return None
 
     def _process(self, record: EventRecord, context: object, durations: list[float]
                  ) -> BaseException | None:
         if record.payload is None:
-            logger.error("emitter %s: %s", self.name, record.error)
+            logger.error("emitter %s: %s", self.name, record.error,
+                         extra={"author": self.name, "record": record.index})
             return EventError(record.error or f"record {record.index} has no payload")
         try:  # whatever is wrong with this record's content fails this record only
             head = peek_report(record.payload)
@@ -159,23 +162,29 @@ class Emitter(Generic[P, R]):
                 # Most publications are new/more snapshots an emitter ignores: skip them
                 # without building the whole report.
                 logger.debug("emitter %s skips report %s (status %r, severity %r)", self.name,
-                             head.id, head.status, head.result.severity)
+                             head.id, head.status, head.result.severity,
+                             extra={"author": self.name, "report_id": head.id,
+                                    "record": record.index})
                 return None
             report = Report.from_json(record.payload)
         except Exception as exc:  # the record fails; the others go on
             logger.error("emitter %s: record %d is not a report the core writes: %s",
-                         self.name, record.index, exc)
+                         self.name, record.index, exc,
+                         extra={"author": self.name, "record": record.index})
             return exc
         if not report.id and not report.status:
             logger.warning("emitter %s: record %d holds no report ID and no status; is the "
-                           "function subscribed to the report topic?", self.name, record.index)
+                           "function subscribed to the report topic?", self.name, record.index,
+                           extra={"author": self.name, "record": record.index})
         try:
             started = perf_counter()
             if self.emit(report, context):
                 durations.append((perf_counter() - started) * 1000.0)
         except Exception as exc:  # the record fails; the others go on
             logger.exception("emitter %s failed on report %s (record %d)", self.name,
-                             report.id, record.index)
+                             report.id, record.index,
+                             extra={"author": self.name, "report_id": report.id,
+                                    "record": record.index})
             return exc
         return None
 

@@ -13,7 +13,7 @@ from typing_extensions import ParamSpec
 
 from deepalert._lambda import _metrics
 from deepalert._lambda._logging import apply_log_level
-from deepalert._redact import RedactingFilter
+from deepalert._redact import RedactingFilter, escape_control, redact
 from deepalert._wire import fold_name
 from deepalert.errors import EventError, HandlerDefinitionError, InvalidResultError, WireError
 from deepalert.models import Report, ReportResult, Severity
@@ -110,7 +110,8 @@ class Reviewer(Generic[P, R]):
             where = f"{exc.message_type}.{exc.path}" if exc.path else exc.message_type
             logger.error("reviewer %s could not read the report (%s at %s, expected %s); it "
                          "is published as unclassified", self.name, type(exc).__name__, where,
-                         exc.expected)
+                         exc.expected, extra={"author": self.name,
+                                              "report_id": _event_report_id(event)})
             return {"severity": Severity.UNCLASSIFIED.value,
                     "reason": f"reviewer could not read the report ({where})"}
         result = self.review(report, context)
@@ -133,7 +134,8 @@ class Reviewer(Generic[P, R]):
             if self.on_error == "raise":
                 raise
             logger.exception("reviewer %s failed on report %s; it is published as "
-                             "unclassified", self.name, report.id)
+                             "unclassified", self.name, report.id,
+                             extra={"author": self.name, "report_id": report.id})
             return ReportResult(severity=Severity.UNCLASSIFIED,
                                 reason=f"reviewer failed with {_type_name(exc)} "
                                        "(details in the reviewer's log)")
@@ -267,3 +269,12 @@ def reviewer(func: Callable[P, R] | None = None, /, *,
         raise HandlerDefinitionError(
             f"@reviewer on_error must be 'unclassified' or 'raise', got {on_error!r}")
     return wrap
+
+
+def _event_report_id(event: object) -> str | None:
+    """The report's ID for the log, when an unreadable event still holds one as text."""
+    if isinstance(event, Mapping):
+        value = event.get("id")
+        if isinstance(value, str):
+            return redact(escape_control(value[:80]))
+    return None

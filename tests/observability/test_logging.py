@@ -182,3 +182,53 @@ def test_with_a_powertools_logger_both_write_json_once() -> None:
     assert len(ours(lines, "inspection batch done")) == 1
     powertools_lines = [line for line in lines if "service" in line]
     assert len(powertools_lines) == len(lines)  # ours went through the Powertools handler
+
+
+ROLES_SCRIPT = """
+from deepalert import Report, Severity
+from deepalert.emitter import emitter
+from deepalert.reviewer import reviewer
+from deepalert.testing import direct_event, make_report, sns_event
+
+@reviewer
+def strict(report: Report) -> Severity:
+    raise ValueError("policy table missing")
+
+@emitter
+def pager(report: Report) -> None:
+    raise RuntimeError("pager down; client_secret=s3cr3t-v4lue-for-the-test")
+
+def roles() -> None:
+    report = make_report(id="r-9", status="published")
+    strict(direct_event(report), FakeLambdaContext())
+    try:
+        pager(sns_event(report), FakeLambdaContext())
+    except RuntimeError:
+        pass
+"""
+
+
+@pytest.mark.parametrize("powertools", [False, True], ids=["plain", "powertools"])
+def test_reviewer_and_emitter_lines_carry_the_report_id_and_author(powertools: bool) -> None:
+    """The reviewer's and emitter's log lines are JSON with report_id and author, as the
+    inspector's are, whether ours or a Powertools Logger's handler writes them."""
+    setup = ""
+    if powertools:
+        pytest.importorskip("aws_lambda_powertools")
+        setup = ("from aws_lambda_powertools import Logger\n"
+                 "from aws_lambda_powertools.logging.utils import "
+                 "copy_config_to_registered_loggers\n"
+                 "copy_config_to_registered_loggers(source_logger=Logger(), "
+                 "include={'deepalert'})\n")
+    lines = run_script(ROLES_SCRIPT + setup + "roles()\n")
+    by_author = {}
+    for line in lines:
+        inner = line.get("message")
+        record = inner if isinstance(inner, dict) else line
+        author = str(record.get("author", ""))
+        if author.endswith((".strict", ".pager")):
+            by_author[author.rsplit(".", 1)[1]] = record
+    assert by_author["strict"]["report_id"] == "r-9"
+    assert by_author["pager"]["report_id"] == "r-9"
+    assert "pager down" in json.dumps(by_author["pager"])  # the traceback is written...
+    assert "s3cr3t-v4lue" not in json.dumps(lines)             # ...redacted
