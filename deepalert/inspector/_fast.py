@@ -1,0 +1,326 @@
+"""The inspector's fast path for SQS events: the same messages and responses, less work.
+
+For the common event (an SQS event whose bodies are SNS notifications holding a Task, or raw
+Tasks) each record is read with pydantic-core validators directly, and each finding is
+assembled from the serializers that write the typed Finding (the attribute's and the
+content's) instead of building a Finding and reading it back. What the read-back proved is
+proved more cheaply: a content of strings only is written with the strict serializer (a value
+of the wrong type is refused, not written); a content holding times is read back alone.
+
+Anything unusual (another envelope, a record or body that does not read as the common shapes,
+a null attribute, a content of a subclass, a value the strict writer refuses, a message over
+the limit) goes to the general path, record by record or content by content, so what is
+written and every error reads exactly as there. ``tests/inspector/test_fast_path*.py`` checks
+byte-identity against the general path, which stays reachable through :data:`ENABLED`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple, Union, cast
+
+from deepalert._lambda._events import EventRecord, _isolated, _sqs_record
+from deepalert.errors import DeliveryError
+
+if TYPE_CHECKING:
+    from pydantic_core import SchemaSerializer
+
+    from deepalert._lambda import LambdaContext, PartialBatchResponse
+    from deepalert._lambda._sqs import OutMessage, SqsClient
+    from deepalert.inspector._handler import Inspector, _Outcome
+    from deepalert.models import Attribute
+
+__all__ = ["ENABLED", "NOT_HANDLED", "NotHandled", "invoke_fast"]
+
+ENABLED = True
+"""Internal switch: ``False`` sends every event through the general path (for the
+differential test, and to bisect a suspected difference)."""
+
+
+class NotHandled:
+    """The type of :data:`NOT_HANDLED`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_HANDLED"
+
+
+NOT_HANDLED = NotHandled()
+"""Returned when the fast path leaves the whole event to the general path."""
+
+
+class _Record:
+    """What an outcome needs of a record, cheaper to make than an :class:`EventRecord`."""
+
+    __slots__ = ("index", "message_id")
+
+    def __init__(self, index: int, message_id: str | None) -> None:
+        self.index = index
+        self.message_id = message_id
+
+
+_ValidateJson = Callable[[Union[str, bytes]], Any]
+_ContentEntry = tuple[bytes, "SchemaSerializer", _ValidateJson, tuple[str, ...]]
+"""(``,"type":"host","content":``, the content's serializer, its JSON validator, the fields
+that can hold times)."""
+
+
+class _Compiled(NamedTuple):
+    envelope: _ValidateJson
+    """An SNS notification: ``Type``, ``Message`` (a string), ``MessageId``, ``TopicArn``."""
+    task: _ValidateJson
+    """``Task``'s own validator."""
+    string: SchemaSerializer
+    """A JSON string, as pydantic-core writes a ``str`` field."""
+    attribute: SchemaSerializer
+    contents: dict[type[Any], _ContentEntry]
+    """Content class (exact) -> how its findings are written."""
+
+
+_compiled: _Compiled | None = None
+
+
+def _compile() -> _Compiled:
+    """Build the validators and serializers on first use (not at import)."""
+    global _compiled
+    if _compiled is None:
+        from pydantic_core import SchemaSerializer, SchemaValidator, core_schema
+
+        from deepalert.models import (
+            Attribute,
+            ContentBinary,
+            ContentHost,
+            ContentUser,
+            Task,
+            WireModel,
+        )
+
+        # What the general reader takes for an SNS notification: Type "Notification", a
+        # string Message, and a TopicArn or a MessageId (checked by the caller).
+        envelope = SchemaValidator(core_schema.typed_dict_schema({
+            "Type": core_schema.typed_dict_field(core_schema.literal_schema(["Notification"])),
+            "Message": core_schema.typed_dict_field(core_schema.str_schema(strict=True)),
+            "MessageId": core_schema.typed_dict_field(core_schema.any_schema(),
+                                                      required=False),
+            "TopicArn": core_schema.typed_dict_field(core_schema.any_schema(), required=False),
+        }, extra_behavior="ignore"))
+        for model in (Task, Attribute, ContentHost, ContentUser, ContentBinary):
+            model.model_rebuild()  # defer_build: complete them now, once
+        timed: dict[type[WireModel], tuple[str, ...]] = {
+            ContentHost: ("related_domains", "related_urls", "related_malware", "activities",
+                          "software"),
+            ContentUser: ("activities",),
+            ContentBinary: ("related_malware", "activities"),
+        }
+        contents: dict[type[Any], _ContentEntry] = {}
+        for content, fields in timed.items():
+            kind = content.content_type.value  # type: ignore[attr-defined]
+            contents[content] = (f',"type":"{kind}","content":'.encode(),
+                                 content.__pydantic_serializer__,
+                                 content.__pydantic_validator__.validate_json, fields)
+        _compiled = _Compiled(envelope.validate_json,
+                              Task.__pydantic_validator__.validate_json,
+                              SchemaSerializer(core_schema.str_schema()),
+                              Attribute.__pydantic_serializer__, contents)
+    return _compiled
+
+
+def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | None,
+                sqs_client: SqsClient | None, finding_queue_url: str | None,
+                attribute_queue_url: str | None) -> PartialBatchResponse | NotHandled | None:
+    """Handle an SQS event as :meth:`Inspector.invoke` does, or return :data:`NOT_HANDLED`."""
+    if not ENABLED or type(event) is not dict:
+        return NOT_HANDLED
+    records = event.get("Records")
+    if type(records) is not list or not records:
+        return NOT_HANDLED
+    first = records[0]
+    if type(first) is not dict or "Sns" in first or (
+            "body" not in first and first.get("eventSource") != "aws:sqs"):
+        return NOT_HANDLED
+    workers = inspector._max_workers
+    if workers is not None and workers > 1 and len(records) > 1:
+        return NOT_HANDLED
+    from deepalert._lambda._sqs import BatchSender
+    from deepalert.inspector import _handler
+
+    finding_url = inspector._queue_url(finding_queue_url, inspector._finding_queue_url,
+                                       _handler._FINDING_ENV, "finding_queue_url")
+    attribute_url = inspector._queue_url(attribute_queue_url, inspector._attribute_queue_url,
+                                         _handler._ATTRIBUTE_ENV, "attribute_queue_url")
+    client_for: Callable[[str], SqsClient]
+    if sqs_client is None:
+        # looked up at each call, so that tests can replace it
+        client_for = _handler.default_client  # type: ignore[attr-defined]
+    else:
+        client = sqs_client
+
+        def client_for(_url: str) -> SqsClient:
+            return client
+
+    sender = BatchSender(client_for, max_batch_bytes=inspector._max_message_bytes)
+    outbox = _handler._Outbox(sender)
+    outcomes: list[_Outcome] = []
+    inspect = _Inspect(inspector, _compiled or _compile(), context, finding_url, attribute_url)
+    for index, raw in enumerate(records):
+        outcome = inspect(index, raw)
+        outcomes.append(outcome)
+        outbox.add(outcome)
+    outbox.flush()
+    return inspector._respond("sqs", outcomes, outbox, sender)
+
+
+class _Inspect:
+    """One record in, its outcome out; the invocation's settings bound once."""
+
+    def __init__(self, inspector: Inspector[Any], compiled: _Compiled,
+                 context: LambdaContext | None, finding_url: str, attribute_url: str) -> None:
+        from deepalert.inspector._handler import _Outcome
+
+        self.inspector = inspector
+        self.compiled = compiled
+        self.context = context
+        self.getter = getattr(context, "get_remaining_time_in_millis", None)
+        self.margin = inspector._deadline_margin_ms
+        self.finding_url = finding_url
+        self.attribute_url = attribute_url
+        self.author_json: bytes | None
+        try:
+            self.author_json = compiled.string.to_json(inspector.author)
+        except Exception:  # a lone surrogate: every finding goes to the general writer
+            self.author_json = None
+        self.outcome = _Outcome
+
+    def __call__(self, index: int, raw: object) -> _Outcome:
+        inspector = self.inspector
+        read = self._read(index, raw)
+        if type(read) is EventRecord:  # unusual: the general path, from the start
+            return inspector._inspect(read, self.context, self.finding_url,
+                                      self.attribute_url)
+        record, payload = cast("tuple[_Record, str]", read)
+        outcome = self.outcome(cast("EventRecord", record))
+        if self.getter is not None:  # asked for every record, as the general path does
+            value = self.getter()
+            left = int(value) if isinstance(value, (int, float)) else None
+            if left is not None and left < self.margin and index > 0:
+                outcome.error = DeliveryError(
+                    f"record {index} was not started: {left} ms were left before the "
+                    f"Lambda deadline (margin {self.margin} ms)")
+                return outcome
+        try:
+            task = self.compiled.task(payload)
+        except ValueError:  # the lenient reader decides, and words the error
+            task = None
+        attr = task.attribute if task is not None else None
+        if attr is None:  # a null attribute is refused there, in its words
+            return inspector._inspect(_isolated(_sqs_record, index, raw, "sqs"),
+                                      self.context, self.finding_url, self.attribute_url)
+        report_id: str = task.report_id
+        outcome.report_id = report_id
+        outcome.attribute = attr
+        try:
+            if not inspector.accepts(attr):
+                return outcome
+            if inspector._takes_context:
+                from deepalert.inspector._context import InspectionContext
+
+                ctx = InspectionContext(report_id, inspector.author, attr, self.context)
+                result = inspector.func(attr, ctx)
+            else:
+                result = inspector.func(attr)
+            outcome.messages = self._messages(index, report_id, attr, result)
+        except Exception as exc:  # one record's failure must not sink the batch
+            outcome.error = exc
+            outcome.messages = []
+        return outcome
+
+    def _read(self, index: int, raw: object) -> tuple[_Record, str] | EventRecord:
+        """(record, Task text) for the common shapes; the general record otherwise."""
+        if type(raw) is dict:
+            body = raw.get("body")
+            if type(body) is str:
+                message_id = raw.get("messageId")
+                if type(message_id) is not str or not message_id:
+                    message_id = None
+                # Decided as the general reader decides whether a body is a notification.
+                if '"Notification"' not in body or not body.lstrip().startswith("{"):
+                    return _Record(index, message_id), body
+                try:
+                    envelope = self.compiled.envelope(body)
+                except ValueError:
+                    pass
+                else:
+                    if "TopicArn" in envelope or "MessageId" in envelope:
+                        return _Record(index, message_id), envelope["Message"]
+        return _isolated(_sqs_record, index, raw, "sqs")
+
+    def _messages(self, index: int, report_id: str, attr: Attribute, result: object
+                  ) -> list[OutMessage]:
+        from deepalert._lambda._sqs import OutMessage
+        from deepalert.inspector._output import (
+            finding_body,
+            normalize_output,
+            report_attribute_body,
+        )
+
+        inspector = self.inspector
+        author = inspector.author
+        limit = inspector._max_message_bytes
+        contents, new_attributes = normalize_output(result, author)
+        messages = []
+        head: bytes | None = None
+        for i, content in enumerate(contents):
+            body = None
+            entry = self.compiled.contents.get(type(content))
+            if entry is not None:
+                if head is None:
+                    head = self._head(report_id, attr)
+                body = _finding(head, entry, content, limit)
+            if body is None:  # anything unusual: the general writer, and its errors
+                body = finding_body(report_id, author, attr, content, i, limit)
+            messages.append(OutMessage.of(self.finding_url, body, index))
+        if new_attributes:
+            body = report_attribute_body(report_id, author, attr, new_attributes, limit)
+            messages.append(OutMessage.of(self.attribute_url, body, index))
+        return messages
+
+    def _head(self, report_id: str, attr: Attribute) -> bytes | None:
+        """``{"report_id":...,"author":...,"attribute":{...}``, or ``None`` when the strict
+        writer refuses (a lone surrogate, a value of the wrong type)."""
+        compiled = self.compiled
+        if self.author_json is None:
+            return None
+        try:
+            return b"".join((b'{"report_id":', compiled.string.to_json(report_id),
+                             b',"author":', self.author_json, b',"attribute":',
+                             compiled.attribute.to_json(attr, warnings="error")))
+        except Exception:
+            return None
+
+
+def _finding(head: bytes | None, entry: _ContentEntry, content: object, limit: int
+             ) -> str | None:
+    """The Finding for one content, byte for byte as the general writer writes it, or
+    ``None`` to leave it to the general writer."""
+    if head is None:
+        return None
+    middle, serializer, validate, timed = entry
+    try:
+        written = serializer.to_json(content, warnings="error")
+    except Exception:
+        return None
+    for name in timed:
+        if getattr(content, name):
+            try:  # a time the reader refuses: the general path decides, and words it
+                validate(written)
+            except ValueError:
+                return None
+            break
+    from deepalert._wire import go_escape
+
+    body = go_escape(b"".join((head, middle, written, b"}")).decode())
+    size = len(body) if body.isascii() else len(body.encode("utf-8"))
+    if size > limit or "\ufffe" in body or "\uffff" in body:
+        return None
+    return body
