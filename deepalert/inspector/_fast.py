@@ -20,13 +20,17 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, Union, cast
 
 from deepalert._lambda._events import EventRecord, _isolated, _sqs_record
+from deepalert._lambda._sqs import BatchSender, OutMessage
+from deepalert._wire import go_escape
 from deepalert.errors import DeliveryError
+from deepalert.inspector._context import InspectionContext
+from deepalert.inspector._output import finding_body, normalize_output, report_attribute_body
 
 if TYPE_CHECKING:
     from pydantic_core import SchemaSerializer
 
     from deepalert._lambda import LambdaContext, PartialBatchResponse
-    from deepalert._lambda._sqs import OutMessage, SqsClient
+    from deepalert._lambda._sqs import SqsClient
     from deepalert.inspector._handler import Inspector, _Outcome
     from deepalert.models import Attribute
 
@@ -142,8 +146,7 @@ def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | 
     workers = inspector._max_workers
     if workers is not None and workers > 1 and len(records) > 1:
         return NOT_HANDLED
-    from deepalert._lambda._sqs import BatchSender
-    from deepalert.inspector import _handler
+    from deepalert.inspector import _handler  # imported: it imports this module
 
     finding_url = inspector._queue_url(finding_queue_url, inspector._finding_queue_url,
                                        _handler._FINDING_ENV, "finding_queue_url")
@@ -223,8 +226,6 @@ class _Inspect:
             if not inspector.accepts(attr):
                 return outcome
             if inspector._takes_context:
-                from deepalert.inspector._context import InspectionContext
-
                 ctx = InspectionContext(report_id, inspector.author, attr, self.context)
                 result = inspector.func(attr, ctx)
             else:
@@ -257,13 +258,6 @@ class _Inspect:
 
     def _messages(self, index: int, report_id: str, attr: Attribute, result: object
                   ) -> list[OutMessage]:
-        from deepalert._lambda._sqs import OutMessage
-        from deepalert.inspector._output import (
-            finding_body,
-            normalize_output,
-            report_attribute_body,
-        )
-
         inspector = self.inspector
         author = inspector.author
         limit = inspector._max_message_bytes
@@ -317,8 +311,6 @@ def _finding(head: bytes | None, entry: _ContentEntry, content: object, limit: i
             except ValueError:
                 return None
             break
-    from deepalert._wire import go_escape
-
     body = go_escape(b"".join((head, middle, written, b"}")).decode())
     size = len(body) if body.isascii() else len(body.encode("utf-8"))
     if size > limit or "\ufffe" in body or "\uffff" in body:
