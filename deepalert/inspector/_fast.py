@@ -1,11 +1,12 @@
 """The inspector's fast path for SQS events: the same messages and responses, less work.
 
 For the common event (an SQS event whose bodies are SNS notifications holding a Task, or raw
-Tasks) each record is read with pydantic-core validators directly, and each finding is
-assembled from the serializers that write the typed Finding (the attribute's and the
-content's) instead of building a Finding and reading it back. What the read-back proved is
-proved more cheaply: a content of strings only is written with the strict serializer (a value
-of the wrong type is refused, not written); a content holding times is read back alone.
+Tasks) each record is read with pydantic-core validators directly (the envelope and the Task
+in one pass), and each finding is written in one call by a serializer made of the schemas that
+write the typed Finding (the attribute's and the content's) instead of building a Finding
+model first. What the read-back proved is proved more cheaply: a content of strings only is
+written with the strict serializer (a value of the wrong type is refused, not written); only
+a content that can hold times is read back, and only its content.
 
 Anything unusual (another envelope, a record or body that does not read as the common shapes,
 a null attribute, a content of a subclass, a value the strict writer refuses, a message over
@@ -16,10 +17,10 @@ byte-identity against the general path, which stays reachable through :data:`ENA
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Union, cast
 
-from deepalert._lambda._events import EventRecord, _isolated, _sqs_record
+from deepalert._lambda._events import _isolated, _sqs_record
 from deepalert._lambda._sqs import BatchSender, OutMessage
 from deepalert._wire import go_escape
 from deepalert.errors import DeliveryError
@@ -54,30 +55,36 @@ NOT_HANDLED = NotHandled()
 """Returned when the fast path leaves the whole event to the general path."""
 
 
-class _Record:
-    """What an outcome needs of a record, cheaper to make than an :class:`EventRecord`."""
+class _Result:
+    """A record's outcome with the record's index and message ID in one object: what the
+    handler's outbox, response and failure log read of an outcome and its record, cheaper to
+    make than an :class:`EventRecord` and an outcome."""
 
-    __slots__ = ("index", "message_id")
+    __slots__ = ("attribute", "error", "index", "message_id", "messages", "record",
+                 "report_id")
 
     def __init__(self, index: int, message_id: str | None) -> None:
+        self.record = self
         self.index = index
         self.message_id = message_id
+        self.report_id = ""
+        self.attribute: Attribute | None = None
+        self.messages: list[OutMessage] = []
+        self.error: BaseException | None = None
 
 
 _ValidateJson = Callable[[Union[str, bytes]], Any]
-_ContentEntry = tuple[bytes, "SchemaSerializer", _ValidateJson, tuple[str, ...]]
-"""(``,"type":"host","content":``, the content's serializer, its JSON validator, the fields
-that can hold times)."""
+_ContentEntry = tuple[str, "SchemaSerializer", _ValidateJson, tuple[str, ...]]
+"""(the Finding ``type``, the typed Finding's serializer, the read-back of its content, the
+fields that can hold times)."""
 
 
 class _Compiled(NamedTuple):
     envelope: _ValidateJson
-    """An SNS notification: ``Type``, ``Message`` (a string), ``MessageId``, ``TopicArn``."""
+    """An SNS notification (``Type``, ``MessageId``, ``TopicArn``) whose ``Message`` is the
+    text of a Task, read by ``Task``'s own schema in the same pass."""
     task: _ValidateJson
     """``Task``'s own validator."""
-    string: SchemaSerializer
-    """A JSON string, as pydantic-core writes a ``str`` field."""
-    attribute: SchemaSerializer
     contents: dict[type[Any], _ContentEntry]
     """Content class (exact) -> how its findings are written."""
 
@@ -100,17 +107,19 @@ def _compile() -> _Compiled:
             WireModel,
         )
 
-        # What the general reader takes for an SNS notification: Type "Notification", a
-        # string Message, and a TopicArn or a MessageId (checked by the caller).
-        envelope = SchemaValidator(core_schema.typed_dict_schema({
-            "Type": core_schema.typed_dict_field(core_schema.literal_schema(["Notification"])),
-            "Message": core_schema.typed_dict_field(core_schema.str_schema(strict=True)),
-            "MessageId": core_schema.typed_dict_field(core_schema.any_schema(),
-                                                      required=False),
-            "TopicArn": core_schema.typed_dict_field(core_schema.any_schema(), required=False),
-        }, extra_behavior="ignore"))
         for model in (Task, Attribute, ContentHost, ContentUser, ContentBinary):
             model.model_rebuild()  # defer_build: complete them now, once
+        field = core_schema.typed_dict_field
+        # What the general reader takes for an SNS notification: Type "Notification", a
+        # string Message, and a TopicArn or a MessageId (checked by the caller). The Message
+        # is read by Task's own schema in the same pass; if either fails, the general path
+        # reads the record.
+        envelope = SchemaValidator(core_schema.typed_dict_schema({
+            "Type": field(core_schema.literal_schema(["Notification"])),
+            "Message": field(core_schema.json_schema(Task.__pydantic_core_schema__)),
+            "MessageId": field(core_schema.any_schema(), required=False),
+            "TopicArn": field(core_schema.any_schema(), required=False),
+        }, extra_behavior="ignore"))
         timed: dict[type[WireModel], tuple[str, ...]] = {
             ContentHost: ("related_domains", "related_urls", "related_malware", "activities",
                           "software"),
@@ -119,14 +128,23 @@ def _compile() -> _Compiled:
         }
         contents: dict[type[Any], _ContentEntry] = {}
         for content, fields in timed.items():
-            kind = content.content_type.value  # type: ignore[attr-defined]
-            contents[content] = (f',"type":"{kind}","content":'.encode(),
-                                 content.__pydantic_serializer__,
-                                 content.__pydantic_validator__.validate_json, fields)
+            # The typed Finding's fields, in Go order, with the same field schemas: the
+            # bytes the general writer's typed Finding model writes.
+            schema = content.__pydantic_core_schema__
+            finding = SchemaSerializer(core_schema.typed_dict_schema({
+                "report_id": field(core_schema.str_schema()),
+                "author": field(core_schema.str_schema()),
+                "attribute": field(Attribute.__pydantic_core_schema__),
+                "type": field(core_schema.str_schema()),
+                "content": field(schema),
+            }))
+            # The general read-back: the content decoded as its struct, other keys ignored.
+            check = SchemaValidator(core_schema.typed_dict_schema(
+                {"content": field(schema)}, extra_behavior="ignore"))
+            contents[content] = (content.content_type.value,  # type: ignore[attr-defined]
+                                 finding, check.validate_json, fields)
         _compiled = _Compiled(envelope.validate_json,
-                              Task.__pydantic_validator__.validate_json,
-                              SchemaSerializer(core_schema.str_schema()),
-                              Attribute.__pydantic_serializer__, contents)
+                              Task.__pydantic_validator__.validate_json, contents)
     return _compiled
 
 
@@ -146,7 +164,7 @@ def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | 
     workers = inspector._max_workers
     if workers is not None and workers > 1 and len(records) > 1:
         return NOT_HANDLED
-    from deepalert.inspector import _handler  # imported: it imports this module
+    _handler = _handler_module or _load_handler()
 
     finding_url = inspector._queue_url(finding_queue_url, inspector._finding_queue_url,
                                        _handler._FINDING_ENV, "finding_queue_url")
@@ -155,7 +173,7 @@ def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | 
     client_for: Callable[[str], SqsClient]
     if sqs_client is None:
         # looked up at each call, so that tests can replace it
-        client_for = _handler.default_client  # type: ignore[attr-defined]
+        client_for = _handler.default_client
     else:
         client = sqs_client
 
@@ -174,13 +192,24 @@ def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | 
     return inspector._respond("sqs", outcomes, outbox, sender)
 
 
+_handler_module: Any = None
+
+
+def _load_handler() -> Any:
+    """``deepalert.inspector._handler``, which imports this module (so not imported at the
+    top), looked up once."""
+    global _handler_module
+    from deepalert.inspector import _handler
+
+    _handler_module = _handler
+    return _handler
+
+
 class _Inspect:
     """One record in, its outcome out; the invocation's settings bound once."""
 
     def __init__(self, inspector: Inspector[Any], compiled: _Compiled,
                  context: LambdaContext | None, finding_url: str, attribute_url: str) -> None:
-        from deepalert.inspector._handler import _Outcome
-
         self.inspector = inspector
         self.compiled = compiled
         self.context = context
@@ -188,21 +217,33 @@ class _Inspect:
         self.margin = inspector._deadline_margin_ms
         self.finding_url = finding_url
         self.attribute_url = attribute_url
-        self.author_json: bytes | None
-        try:
-            self.author_json = compiled.string.to_json(inspector.author)
-        except Exception:  # a lone surrogate: every finding goes to the general writer
-            self.author_json = None
-        self.outcome = _Outcome
 
     def __call__(self, index: int, raw: object) -> _Outcome:
         inspector = self.inspector
-        read = self._read(index, raw)
-        if type(read) is EventRecord:  # unusual: the general path, from the start
-            return inspector._inspect(read, self.context, self.finding_url,
-                                      self.attribute_url)
-        record, payload = cast("tuple[_Record, str]", read)
-        outcome = self.outcome(cast("EventRecord", record))
+        # The common shapes: an SQS record whose body is an SNS notification holding a Task
+        # (read in one pass), or a raw Task. Anything else: the general reader.
+        task: Any = None
+        if type(raw) is dict:
+            body = raw.get("body")
+            if type(body) is str:
+                message_id = raw.get("messageId")
+                if type(message_id) is not str or not message_id:
+                    message_id = None
+                # Decided as the general reader decides whether a body is a notification.
+                if '"Notification"' not in body or not body.lstrip().startswith("{"):
+                    task = body
+                else:
+                    try:
+                        envelope = self.compiled.envelope(body)
+                    except ValueError:
+                        pass
+                    else:
+                        if "TopicArn" in envelope or "MessageId" in envelope:
+                            task = envelope["Message"]
+        if task is None:  # unusual: the general path, from the start
+            return inspector._inspect(_isolated(_sqs_record, index, raw, "sqs"), self.context,
+                                      self.finding_url, self.attribute_url)
+        outcome = _Result(index, message_id)
         if self.getter is not None:  # asked for every record, as the general path does
             value = self.getter()
             left = int(value) if isinstance(value, (int, float)) else None
@@ -210,11 +251,12 @@ class _Inspect:
                 outcome.error = DeliveryError(
                     f"record {index} was not started: {left} ms were left before the "
                     f"Lambda deadline (margin {self.margin} ms)")
-                return outcome
-        try:
-            task = self.compiled.task(payload)
-        except ValueError:  # the lenient reader decides, and words the error
-            task = None
+                return cast("_Outcome", outcome)
+        if type(task) is str:  # a raw body
+            try:
+                task = self.compiled.task(task)
+            except ValueError:  # the lenient reader decides, and words the error
+                task = None
         attr = task.attribute if task is not None else None
         if attr is None:  # a null attribute is refused there, in its words
             return inspector._inspect(_isolated(_sqs_record, index, raw, "sqs"),
@@ -224,7 +266,7 @@ class _Inspect:
         outcome.attribute = attr
         try:
             if not inspector.accepts(attr):
-                return outcome
+                return cast("_Outcome", outcome)
             if inspector._takes_context:
                 ctx = InspectionContext(report_id, inspector.author, attr, self.context)
                 result = inspector.func(attr, ctx)
@@ -234,85 +276,57 @@ class _Inspect:
         except Exception as exc:  # one record's failure must not sink the batch
             outcome.error = exc
             outcome.messages = []
-        return outcome
-
-    def _read(self, index: int, raw: object) -> tuple[_Record, str] | EventRecord:
-        """(record, Task text) for the common shapes; the general record otherwise."""
-        if type(raw) is dict:
-            body = raw.get("body")
-            if type(body) is str:
-                message_id = raw.get("messageId")
-                if type(message_id) is not str or not message_id:
-                    message_id = None
-                # Decided as the general reader decides whether a body is a notification.
-                if '"Notification"' not in body or not body.lstrip().startswith("{"):
-                    return _Record(index, message_id), body
-                try:
-                    envelope = self.compiled.envelope(body)
-                except ValueError:
-                    pass
-                else:
-                    if "TopicArn" in envelope or "MessageId" in envelope:
-                        return _Record(index, message_id), envelope["Message"]
-        return _isolated(_sqs_record, index, raw, "sqs")
+        return cast("_Outcome", outcome)
 
     def _messages(self, index: int, report_id: str, attr: Attribute, result: object
                   ) -> list[OutMessage]:
         inspector = self.inspector
         author = inspector.author
         limit = inspector._max_message_bytes
-        contents, new_attributes = normalize_output(result, author)
+        writers = self.compiled.contents
+        contents: Sequence[object]
+        new_attributes: Sequence[Attribute]
+        if type(result) in writers:  # one content: what normalize_output makes of it
+            contents, new_attributes = (result,), ()
+        else:
+            contents, new_attributes = normalize_output(result, author)
         messages = []
-        head: bytes | None = None
         for i, content in enumerate(contents):
-            body = None
-            entry = self.compiled.contents.get(type(content))
-            if entry is not None:
-                if head is None:
-                    head = self._head(report_id, attr)
-                body = _finding(head, entry, content, limit)
-            if body is None:  # anything unusual: the general writer, and its errors
-                body = finding_body(report_id, author, attr, content, i, limit)
-            messages.append(OutMessage.of(self.finding_url, body, index))
+            entry = writers.get(type(content))
+            written = None if entry is None else _finding(
+                report_id, author, attr, entry, content, limit)
+            if written is None:  # anything unusual: the general writer, and its errors
+                messages.append(OutMessage.of(self.finding_url, finding_body(
+                    report_id, author, attr, content, i, limit), index))
+            else:
+                messages.append(OutMessage(self.finding_url, written[0], written[1], index))
         if new_attributes:
             body = report_attribute_body(report_id, author, attr, new_attributes, limit)
             messages.append(OutMessage.of(self.attribute_url, body, index))
         return messages
 
-    def _head(self, report_id: str, attr: Attribute) -> bytes | None:
-        """``{"report_id":...,"author":...,"attribute":{...}``, or ``None`` when the strict
-        writer refuses (a lone surrogate, a value of the wrong type)."""
-        compiled = self.compiled
-        if self.author_json is None:
-            return None
-        try:
-            return b"".join((b'{"report_id":', compiled.string.to_json(report_id),
-                             b',"author":', self.author_json, b',"attribute":',
-                             compiled.attribute.to_json(attr, warnings="error")))
-        except Exception:
-            return None
 
-
-def _finding(head: bytes | None, entry: _ContentEntry, content: object, limit: int
-             ) -> str | None:
-    """The Finding for one content, byte for byte as the general writer writes it, or
-    ``None`` to leave it to the general writer."""
-    if head is None:
-        return None
-    middle, serializer, validate, timed = entry
+def _finding(report_id: str, author: str, attr: Attribute, entry: _ContentEntry,
+             content: object, limit: int) -> tuple[str, int] | None:
+    """The Finding for one content and its size, byte for byte as the general writer writes
+    it, or ``None`` to leave it to the general writer (a value the strict writer refuses, a
+    time the reader refuses, a message over the limit or with a character SQS refuses)."""
+    kind, serializer, check, timed = entry
     try:
-        written = serializer.to_json(content, warnings="error")
-    except Exception:
+        written = serializer.to_json({"report_id": report_id, "author": author,
+                                      "attribute": attr, "type": kind, "content": content},
+                                     warnings="error")
+    except Exception:  # a lone surrogate, a value of the wrong type
         return None
     for name in timed:
         if getattr(content, name):
-            try:  # a time the reader refuses: the general path decides, and words it
-                validate(written)
+            try:  # the content read back as its struct, only where it can hold times
+                check(written)
             except ValueError:
                 return None
             break
-    body = go_escape(b"".join((head, middle, written, b"}")).decode())
+    body = go_escape(written.decode())
     size = len(body) if body.isascii() else len(body.encode("utf-8"))
     if size > limit or "\ufffe" in body or "\uffff" in body:
         return None
-    return body
+    return body, size
