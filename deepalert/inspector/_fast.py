@@ -212,6 +212,10 @@ class _Inspect:
                  context: LambdaContext | None, finding_url: str, attribute_url: str) -> None:
         self.inspector = inspector
         self.compiled = compiled
+        self.envelope = compiled.envelope
+        self.accepts = inspector.accepts
+        self.func = inspector.func
+        self.takes_context = inspector._takes_context
         self.context = context
         self.getter = getattr(context, "get_remaining_time_in_millis", None)
         self.margin = inspector._deadline_margin_ms
@@ -230,11 +234,12 @@ class _Inspect:
                 if type(message_id) is not str or not message_id:
                     message_id = None
                 # Decided as the general reader decides whether a body is a notification.
-                if '"Notification"' not in body or not body.lstrip().startswith("{"):
+                if '"Notification"' not in body or not (
+                        body.startswith("{") or body.lstrip().startswith("{")):
                     task = body
                 else:
                     try:
-                        envelope = self.compiled.envelope(body)
+                        envelope = self.envelope(body)
                     except ValueError:
                         pass
                     else:
@@ -265,13 +270,13 @@ class _Inspect:
         outcome.report_id = report_id
         outcome.attribute = attr
         try:
-            if not inspector.accepts(attr):
+            if not self.accepts(attr):
                 return cast("_Outcome", outcome)
-            if inspector._takes_context:
+            if self.takes_context:
                 ctx = InspectionContext(report_id, inspector.author, attr, self.context)
-                result = inspector.func(attr, ctx)
+                result = self.func(attr, ctx)
             else:
-                result = inspector.func(attr)
+                result = self.func(attr)
             outcome.messages = self._messages(index, report_id, attr, result)
         except Exception as exc:  # one record's failure must not sink the batch
             outcome.error = exc
