@@ -188,6 +188,7 @@ def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | 
         outcome = inspect(index, raw)
         outcomes.append(outcome)
         outbox.add(outcome)
+        outcome.messages = []  # sent or queued: held no longer (fewer objects for the GC)
     outbox.flush()
     return inspector._respond("sqs", outcomes, outbox, sender)
 
