@@ -60,17 +60,21 @@ class _Result:
     handler's outbox, response and failure log read of an outcome and its record, cheaper to
     make than an :class:`EventRecord` and an outcome."""
 
-    __slots__ = ("attribute", "error", "index", "message_id", "messages", "record",
-                 "report_id")
+    __slots__ = ("attribute", "error", "index", "message_id", "messages", "report_id")
 
     def __init__(self, index: int, message_id: str | None) -> None:
-        self.record = self
         self.index = index
         self.message_id = message_id
         self.report_id = ""
         self.attribute: Attribute | None = None
         self.messages: list[OutMessage] = []
         self.error: BaseException | None = None
+
+    @property
+    def record(self) -> _Result:
+        """This object (a property, not an attribute: a reference to itself would be a cycle
+        that only the garbage collector could free)."""
+        return self
 
 
 _ValidateJson = Callable[[Union[str, bytes]], Any]
