@@ -219,6 +219,9 @@ class _Inspect:
         self.compiled = compiled
         self.envelope = compiled.envelope
         self.accepts = inspector.accepts
+        # Without filters (and an accepts of its own) every attribute is accepted.
+        self.filtered = bool(inspector.types or inspector.contexts) or (
+            type(inspector).accepts is not _handler_module.Inspector.accepts)
         self.func = inspector.func
         self.takes_context = inspector._takes_context
         self.context = context
@@ -275,7 +278,7 @@ class _Inspect:
         outcome.report_id = report_id
         outcome.attribute = attr
         try:
-            if not self.accepts(attr):
+            if self.filtered and not self.accepts(attr):
                 return cast("_Outcome", outcome)
             if self.takes_context:
                 ctx = InspectionContext(report_id, inspector.author, attr, self.context)
@@ -294,6 +297,11 @@ class _Inspect:
         author = inspector.author
         limit = inspector._max_message_bytes
         writers = self.compiled.contents
+        entry = writers.get(type(result))
+        if entry is not None:  # one content, the common case
+            written = _finding(report_id, author, attr, entry, result, limit)
+            if written is not None:
+                return [OutMessage(self.finding_url, written[0], written[1], index)]
         contents: Sequence[object]
         new_attributes: Sequence[Attribute]
         if type(result) in writers:  # one content: what normalize_output makes of it
