@@ -411,3 +411,40 @@ def test_attribute_changed_in_place_reads_the_same_on_both_paths() -> None:
     general = run(False)
     assert general[0] == {"batchItemFailures": [{"itemIdentifier": "m"}]}
     assert run(True) == general
+
+
+def test_common_records_never_reach_the_general_reader(monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
+    """SNS-in-SQS and raw Task records are read by the fast path itself; a bad record among
+    them, and only that one, goes to the general path."""
+    from deepalert import Task
+    from deepalert.inspector import Inspector
+    from deepalert.testing import sqs_event, sqs_sns_event
+
+    general: list[int] = []
+    original = Inspector._inspect
+
+    def spy(self: Any, record: Any, *args: Any) -> Any:
+        general.append(record.index)
+        return original(self, record, *args)
+
+    monkeypatch.setattr(Inspector, "_inspect", spy)
+
+    @inspector(author="a")
+    def find(attr: Attribute) -> ContentHost:
+        return ContentHost(country=["JP"])
+
+    task = Task(report_id="r", attribute=Attribute(type="ipaddr", value="192.0.2.1",
+                                                   timestamp="2026-01-02T03:04:05Z"))
+    sink = MemorySink()
+    for event in (sqs_sns_event(task, task), sqs_event(task, task)):
+        assert find.invoke(event, None, sqs_client=sink, finding_queue_url=FINDING,
+                           attribute_queue_url=ATTRIBUTE) == {"batchItemFailures": []}
+    assert general == []
+    event = sqs_sns_event(task, "not a task", task)
+    response = find.invoke(event, None, sqs_client=sink, finding_queue_url=FINDING,
+                           attribute_queue_url=ATTRIBUTE)
+    assert response == {"batchItemFailures": [
+        {"itemIdentifier": event["Records"][1]["messageId"]}]}
+    assert general == [1]
+    assert len(sink.bodies(FINDING)) == 6
