@@ -224,6 +224,9 @@ class _Inspect:
             type(inspector).accepts is not _handler_module.Inspector.accepts)
         self.func = inspector.func
         self.takes_context = inspector._takes_context
+        self.writers = compiled.contents
+        self.author = inspector.author
+        self.limit = inspector._max_message_bytes
         self.context = context
         self.getter = getattr(context, "get_remaining_time_in_millis", None)
         self.margin = inspector._deadline_margin_ms
@@ -259,7 +262,8 @@ class _Inspect:
         outcome = _Result(index, message_id)
         if self.getter is not None:  # asked for every record, as the general path does
             value = self.getter()
-            left = int(value) if isinstance(value, (int, float)) else None
+            left = value if type(value) is int else (
+                int(value) if isinstance(value, (int, float)) else None)
             if left is not None and left < self.margin and index > 0:
                 outcome.error = DeliveryError(
                     f"record {index} was not started: {left} ms were left before the "
@@ -285,7 +289,13 @@ class _Inspect:
                 result = self.func(attr, ctx)
             else:
                 result = self.func(attr)
-            outcome.messages = self._messages(index, report_id, attr, result)
+            entry = self.writers.get(type(result))
+            written = None if entry is None else _finding(
+                report_id, self.author, attr, entry, result, self.limit)
+            if written is not None:  # one content, the common case
+                outcome.messages = [OutMessage(self.finding_url, written[0], written[1], index)]
+            else:
+                outcome.messages = self._messages(index, report_id, attr, result)
         except Exception as exc:  # one record's failure must not sink the batch
             outcome.error = exc
             outcome.messages = []
