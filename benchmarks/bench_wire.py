@@ -6,7 +6,8 @@ Run: ``python benchmarks/bench_wire.py``. Figures are kept in ``docs/performance
   a small body) and 50 sections (a host content each), against ``model_dump_json`` /
   ``model_validate_json`` of plain pydantic models of the same shape (stdlib ``datetime``
   fields, no Go rules). Target: at most 2x.
-* ``python -c "from deepalert import Alert, Report"`` against
+* ``python -c "from deepalert import Alert, Report"`` (and, for issue 13, ``from deepalert
+  import Alert, Report, Attribute, Severity``) against
   ``python -c "from pydantic import BaseModel"`` (the floor of any pydantic-based package), and
   against a script that defines one trivial pydantic model (the floor of any package that
   defines models at all). Target: at most 1.3x the first.
@@ -137,6 +138,7 @@ def main() -> None:
         "pydantic": "from pydantic import BaseModel",
         "one model": "from pydantic import BaseModel\nclass M(BaseModel):\n    x: int = 0",
         "deepalert": "from deepalert import Alert, Report",
+        "names": "from deepalert import Alert, Report, Attribute, Severity",
     })
     base = starts["pydantic"]
     for name, seconds in starts.items():

@@ -17,7 +17,6 @@ import re
 import typing
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar, Union
 
 from pydantic import (
@@ -32,6 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticSerializationError, core_schema
 
 from deepalert import _wire
+from deepalert._enums import AttrContext, AttrType, ContentType, ReportStatus, Severity
 from deepalert._wire import GoTime
 from deepalert.errors import InvalidAlertError, WireError
 
@@ -66,69 +66,6 @@ __all__ = [
     "TaskResult",
     "WireModel",
 ]
-
-
-class _StrEnum(str, Enum):
-    """A string enumeration whose members compare equal to, and print as, their values."""
-
-    def __str__(self) -> str:
-        return str(self.value)
-
-
-class AttrType(_StrEnum):
-    """Documented attribute types (``Attribute.type``); other strings are kept as read."""
-
-    IPADDR = "ipaddr"
-    DOMAIN = "domain"
-    USERNAME = "username"
-    FILEHASHVALUE = "filehashvalue"
-    JSON = "json"
-    URL = "url"
-
-
-class AttrContext(_StrEnum):
-    """Documented attribute contexts (``Attribute.context``); other strings are kept as read."""
-
-    REMOTE = "remote"
-    LOCAL = "local"
-    SUBJECT = "subject"
-    OBJECT = "object"
-    CLIENT = "client"
-    SERVER = "server"
-    FILE = "file"
-    ADDITIONAL = "additional"
-
-
-class Severity(_StrEnum):
-    """A reviewer's verdict. The core turns an empty severity into ``unclassified``."""
-
-    SAFE = "safe"
-    UNCLASSIFIED = "unclassified"
-    URGENT = "urgent"
-
-    @property
-    def rank(self) -> int:
-        """Order for comparisons: safe < unclassified < urgent."""
-        return _SEVERITY_RANK[self.value]
-
-
-_SEVERITY_RANK: dict[str, int] = {"safe": 0, "unclassified": 1, "urgent": 2}
-
-
-class ReportStatus(_StrEnum):
-    """Where a report is: ``new`` (first alert), ``more`` (later alerts), ``published``."""
-
-    NEW = "new"
-    MORE = "more"
-    PUBLISHED = "published"
-
-
-class ContentType(_StrEnum):
-    """The ``Finding.type`` that says which content struct a finding carries."""
-
-    USER = "user"
-    HOST = "host"
-    BINARY = "binary"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -818,57 +755,18 @@ class TaskResult(BaseModel):
     """Attributes discovered, sent in one ReportAttribute message."""
 
 
-class _ResultHead(BaseModel):
-    # Any other key (a case variant of severity, say) leaves the decision to the full read.
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    severity: str = ""
-    reason: str = ""
+# ReportHead and peek_report (internal models) live in deepalert/_peek.py, loaded on first use.
+if TYPE_CHECKING:
+    from deepalert._peek import ReportHead as ReportHead
+    from deepalert._peek import peek_report as peek_report
 
 
-class ReportHead(BaseModel):
-    """The fields publication filters read (internal). ``status`` is required: without that
-    exact key (a case-folded one, say) the whole report must be read with Go's rules."""
+def __getattr__(name: str) -> Any:
+    if name in ("ReportHead", "peek_report"):
+        from deepalert import _peek
 
-    model_config = ConfigDict(extra="ignore", defer_build=True)
-
-    id: str = ""
-    status: str
-    result: _ResultHead = Field(default_factory=_ResultHead)
-
-
-# Escapes that could spell a key Go folds to "status" or "result" (Go writes none of these).
-_PEEK_ESCAPES = re.compile(r"\\u00[4-7]|\\u017|\\u212")
-_PEEK_ESCAPES_BYTES = re.compile(rb"\\u00[4-7]|\\u017|\\u212")
-
-
-def peek_report(text: str | bytes) -> ReportHead | None:
-    """A report's ID, status and severity, read without building the report; ``None``
-    when the full read could see something else (then read the whole report): no exact
-    ``status`` key, a repeated or case-folded ``status`` or ``result`` key (Go merges a
-    repeated ``result`` object), a ``result`` with other keys."""
-    if isinstance(text, str):
-        # One status key in any case (a lone case variant fails ReportHead: no exact key),
-        # and as many exact result keys as result keys in any case, at most one.
-        results = text.count('"result"')
-        if results > 1:
-            return None
-        folded = text.lower()
-        if (folded.count('"status"') != 1 or folded.count('"result"') != results
-                or "\u017f" in text or _PEEK_ESCAPES.search(text) is not None):
-            return None
-    else:
-        results = text.count(b'"result"')
-        if results > 1:
-            return None
-        low = text.lower()
-        if (low.count(b'"status"') != 1 or low.count(b'"result"') != results
-                or b"\xc5\xbf" in text or _PEEK_ESCAPES_BYTES.search(text) is not None):
-            return None
-    try:
-        return ReportHead.model_validate_json(text)
-    except ValidationError:
-        return None
+        return getattr(_peek, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1019,13 +917,13 @@ def _conform(kind: _Kind, value: Any, previous: Any, type_name: str, path: str,
     raise AssertionError(tag)  # pragma: no cover
 
 
-_TIME_LIKE = re.compile(r"[0-9TZtz:.,+\- ]{0,40}")
+_TIME_LIKE = r"[0-9TZtz:.,+\- ]{0,40}"  # compiled on first use (re's cache), not at import
 
 
 def _time_text(value: str) -> str:
     """The text of a time Go refused, quoted only when it can hold nothing but a time (an
     error text must not carry a secret someone put where a time belongs)."""
-    if _TIME_LIKE.fullmatch(value):
+    if re.fullmatch(_TIME_LIKE, value):
         return repr(value)
     return f"a string of {len(value)} characters"
 

@@ -25,6 +25,7 @@ from deepalert._lambda._sqs import (
 )
 from deepalert.errors import ConfigurationError, DeliveryError, EventError
 from deepalert.inspector._context import InspectionContext
+from deepalert.inspector._fast import NotHandled, invoke_fast
 from deepalert.inspector._output import (
     InspectorOutput,
     finding_body,
@@ -154,6 +155,11 @@ class Inspector(Generic[F]):
 
         apply_log_level()
         _metrics.enabled()  # a bad setting fails here, before anything is sent
+        # The common SQS event takes the fast path (same messages and errors, less work).
+        handled = invoke_fast(self, event, context, sqs_client, finding_queue_url,
+                              attribute_queue_url)
+        if not isinstance(handled, NotHandled):
+            return handled
         unpacked = unpack_event(event, payload="Task", direct_keys=_DIRECT_KEYS)
         finding_url = self._queue_url(finding_queue_url, self._finding_queue_url,
                                       _FINDING_ENV, "finding_queue_url")
