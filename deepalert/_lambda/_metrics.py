@@ -200,8 +200,8 @@ class InspectionOutcome(Protocol):
         """Why the record failed, or None."""
 
     @property
-    def messages(self) -> Sequence[object]:
-        """The messages it produced (Findings, then at most one ReportAttribute)."""
+    def findings(self) -> int:
+        """How many Findings it produced (its messages may be let go once queued)."""
 
     @property
     def new_attributes(self) -> int:
@@ -222,5 +222,5 @@ def emit_inspection(author: str, outcomes: Sequence[InspectionOutcome]) -> None:
     _write(_lines(settings, "inspector", author, records=len(outcomes),
                   failed=len(outcomes) - len(ok),
                   durations_ms=[o.duration_ms for o in outcomes if o.duration_ms is not None],
-                  findings=sum(len(o.messages) - (1 if o.new_attributes else 0) for o in ok),
+                  findings=sum(o.findings for o in ok),
                   new_attributes=sum(o.new_attributes for o in ok)), None)

@@ -18,6 +18,7 @@ byte-identity against the general path, which stays reachable through :data:`ENA
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from time import perf_counter
 from typing import TYPE_CHECKING, Any, NamedTuple, Union, cast
 
 from deepalert._lambda._events import _isolated, _sqs_record
@@ -60,7 +61,8 @@ class _Result:
     handler's outbox, response and failure log read of an outcome and its record, cheaper to
     make than an :class:`EventRecord` and an outcome."""
 
-    __slots__ = ("attribute", "error", "index", "message_id", "messages", "report_id")
+    __slots__ = ("attribute", "duration_ms", "error", "findings", "index", "message_id",
+                 "messages", "new_attributes", "report_id")
 
     def __init__(self, index: int, message_id: str | None) -> None:
         self.index = index
@@ -69,6 +71,9 @@ class _Result:
         self.attribute: Attribute | None = None
         self.messages: list[OutMessage] = []
         self.error: BaseException | None = None
+        self.new_attributes = 0  # for metrics, as the general path's outcome
+        self.findings = 0
+        self.duration_ms: float | None = None  # the function's, for metrics
 
     @property
     def record(self) -> _Result:
@@ -284,25 +289,32 @@ class _Inspect:
         try:
             if self.filtered and not self.accepts(attr):
                 return cast("_Outcome", outcome)
+            started = perf_counter()
             if self.takes_context:
                 ctx = InspectionContext(report_id, inspector.author, attr, self.context)
                 result = self.func(attr, ctx)
             else:
                 result = self.func(attr)
+            outcome.duration_ms = (perf_counter() - started) * 1000.0
             entry = self.writers.get(type(result))
             written = None if entry is None else _finding(
                 report_id, self.author, attr, entry, result, self.limit)
             if written is not None:  # one content, the common case
                 outcome.messages = [OutMessage(self.finding_url, written[0], written[1], index)]
+                outcome.findings = 1
             else:
-                outcome.messages = self._messages(index, report_id, attr, result)
+                outcome.messages, outcome.new_attributes = self._messages(
+                    index, report_id, attr, result)
+                outcome.findings = len(outcome.messages) - (1 if outcome.new_attributes else 0)
         except Exception as exc:  # one record's failure must not sink the batch
             outcome.error = exc
             outcome.messages = []
+            outcome.findings = outcome.new_attributes = 0
         return cast("_Outcome", outcome)
 
     def _messages(self, index: int, report_id: str, attr: Attribute, result: object
-                  ) -> list[OutMessage]:
+                  ) -> tuple[list[OutMessage], int]:
+        """The record's messages, and how many new attributes they report."""
         inspector = self.inspector
         author = inspector.author
         limit = inspector._max_message_bytes
@@ -311,7 +323,7 @@ class _Inspect:
         if entry is not None:  # one content, the common case
             written = _finding(report_id, author, attr, entry, result, limit)
             if written is not None:
-                return [OutMessage(self.finding_url, written[0], written[1], index)]
+                return [OutMessage(self.finding_url, written[0], written[1], index)], 0
         contents: Sequence[object]
         new_attributes: Sequence[Attribute]
         if type(result) in writers:  # one content: what normalize_output makes of it
@@ -331,7 +343,7 @@ class _Inspect:
         if new_attributes:
             body = report_attribute_body(report_id, author, attr, new_attributes, limit)
             messages.append(OutMessage.of(self.attribute_url, body, index))
-        return messages
+        return messages, len(new_attributes)
 
 
 def _finding(report_id: str, author: str, attr: Attribute, entry: _ContentEntry,

@@ -56,8 +56,8 @@ _DIRECT_KEYS = frozenset({"report_id", "attribute"})
 class _Outcome:
     """What became of one record: its messages, or why it failed."""
 
-    __slots__ = ("attribute", "duration_ms", "error", "messages", "new_attributes", "record",
-                 "report_id")
+    __slots__ = ("attribute", "duration_ms", "error", "findings", "messages", "new_attributes",
+                 "record", "report_id")
 
     def __init__(self, record: EventRecord) -> None:
         self.record = record
@@ -66,6 +66,7 @@ class _Outcome:
         self.messages: list[OutMessage] = []
         self.error: BaseException | None = None
         self.new_attributes = 0  # for metrics
+        self.findings = 0  # for metrics
         self.duration_ms: float | None = None  # the function's, for metrics
 
 
@@ -260,9 +261,11 @@ class Inspector(Generic[F]):
                 body = report_attribute_body(task.report_id, self.author, attr,
                                              new_attributes, limit)
                 outcome.messages.append(OutMessage.of(attribute_url, body, index))
+            outcome.findings = len(contents)
         except Exception as exc:  # one record's failure must not sink the batch
             outcome.error = exc
             outcome.messages = []
+            outcome.findings = outcome.new_attributes = 0
         return outcome
 
     def _respond(self, source: str, outcomes: list[_Outcome], outbox: _Outbox,

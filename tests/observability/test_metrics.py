@@ -12,7 +12,7 @@ import pytest
 from deepalert import Attribute, ConfigurationError, ContentHost, Report, Severity, Task
 from deepalert._lambda import _metrics
 from deepalert.emitter import emitter
-from deepalert.inspector import inspector
+from deepalert.inspector import _fast, inspector
 from deepalert.reviewer import reviewer
 from deepalert.testing import (
     FakeLambdaContext,
@@ -86,6 +86,12 @@ def intel(attr: Attribute) -> list[ContentHost | Attribute] | None:
     return [ContentHost(country=["ZZ"])]
 
 
+@pytest.fixture(params=[True, False], ids=["fast path", "general path"])
+def inspector_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both of the inspector's paths count the same (the fast path is the SQS default)."""
+    monkeypatch.setattr(_fast, "ENABLED", request.param)
+
+
 def task(value: str) -> Task:
     return Task(report_id="r-1", attribute=Attribute(type="ipaddr", value=value))
 
@@ -105,7 +111,7 @@ def test_metrics_are_off_by_default(capsys: pytest.CaptureFixture[str],
     assert emf_lines(capsys.readouterr().out) == []
 
 
-@pytest.mark.usefixtures("metrics_on")
+@pytest.mark.usefixtures("metrics_on", "inspector_path")
 def test_an_inspector_invocation_writes_one_emf_document(
         capsys: pytest.CaptureFixture[str]) -> None:
     run_intel("one", "two", "boom")
@@ -123,7 +129,7 @@ def test_an_inspector_invocation_writes_one_emf_document(
     assert all(v >= 0 for v in doc["FunctionDuration"])
 
 
-@pytest.mark.usefixtures("metrics_on")
+@pytest.mark.usefixtures("metrics_on", "inspector_path")
 def test_findings_count_only_records_whose_messages_were_accepted(
         capsys: pytest.CaptureFixture[str]) -> None:
     sink = MemorySink()
