@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
+from deepalert._lambda._aws import error_code
+
 __all__ = [
     "MAX_BATCH_ENTRIES",
     "SQS_MAX_BYTES",
@@ -285,9 +287,5 @@ def _outcome_unknown(exc: BaseException) -> bool:
 def _describe_exception(exc: BaseException) -> str:
     # botocore's ClientError carries the service's error code; its text may echo request
     # details, so only the code and the class name are kept.
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        error = response.get("Error")
-        if isinstance(error, dict) and error.get("Code"):
-            return f"{type(exc).__name__} {error['Code']}"
-    return type(exc).__name__
+    code = error_code(exc)
+    return f"{type(exc).__name__} {code}" if code else type(exc).__name__

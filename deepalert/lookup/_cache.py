@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from deepalert._lambda._aws import describe_failure
 from deepalert.lookup._errors import ServiceError
 
 __all__ = ["Cache", "CacheEntry", "DynamoDBCache", "MemoryCache", "TieredCache"]
@@ -161,10 +162,8 @@ class DynamoDBCache:
         return self._client
 
     def _error(self, action: str, exc: Exception) -> ServiceError:
-        response = getattr(exc, "response", None)
-        code = (response.get("Error", {}).get("Code") if isinstance(response, dict) else None)
         return ServiceError(f"DynamoDB {action} of cache table {self.table_name!r} failed: "
-                            f"{code or type(exc).__name__}", service=self.service)
+                            f"{describe_failure(exc)}", service=self.service)
 
 
 class TieredCache:

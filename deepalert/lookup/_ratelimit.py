@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
+from deepalert._lambda._aws import describe_failure, error_code
 from deepalert.lookup._errors import RateLimitedError, ServiceError
 
 __all__ = ["DynamoDBTokenBucket", "RateLimiter", "TokenBucket", "key_id"]
@@ -194,7 +195,7 @@ class DynamoDBTokenBucket:
                     ConditionExpression=condition, ExpressionAttributeValues=values)
                 return
             except Exception as exc:
-                if _code(exc) != "ConditionalCheckFailedException":
+                if error_code(exc) != "ConditionalCheckFailedException":
                     raise self._error("update", exc) from None
         raise RateLimitedError(f"shared quota bucket stayed contended after {self.attempts} "
                                "tries", service=self.service, retry_after=1.0)
@@ -208,13 +209,4 @@ class DynamoDBTokenBucket:
 
     def _error(self, action: str, exc: Exception) -> ServiceError:
         return ServiceError(f"DynamoDB {action} of rate limit table {self.table_name!r} "
-                            f"failed: {_code(exc)}", service=self.service)
-
-
-def _code(exc: Exception) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        code = response.get("Error", {}).get("Code")
-        if code:
-            return str(code)
-    return type(exc).__name__
+                            f"failed: {describe_failure(exc)}", service=self.service)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
+from deepalert._lambda._aws import describe_failure
 from deepalert.lookup._errors import SecretError
 
 __all__ = ["Secret", "SecretSource", "clear_secret_cache"]
@@ -182,7 +183,7 @@ class Secret:
                 if value is None and answer.get("SecretBinary") is not None:
                     value = bytes(answer["SecretBinary"]).decode("utf-8")
         except Exception as exc:  # botocore ClientError and friends: name the code, not the text
-            code = _error_code(exc)
+            code = describe_failure(exc)
             raise SecretError(f"secret {self.describe()} could not be read from {source}: "
                               f"{code}") from None
         if not isinstance(value, str):
@@ -199,12 +200,3 @@ def _client_for(source: str, name: str) -> Any:
             client = _factory(source, region)
             _clients[(source, region)] = client
     return client
-
-
-def _error_code(exc: Exception) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        code = response.get("Error", {}).get("Code")
-        if code:
-            return str(code)
-    return type(exc).__name__

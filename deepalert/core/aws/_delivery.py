@@ -104,6 +104,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from deepalert._lambda._aws import error_code
 from deepalert._lambda._sqs import BatchSender, OutMessage
 from deepalert.errors import DeliveryError
 
@@ -256,7 +257,7 @@ class AwsDelivery:
             self._sfn.start_execution(stateMachineArn=machine, name=name,
                                       input=execution_input)
         except Exception as exc:
-            if _error_code(exc) != "ExecutionAlreadyExists":
+            if error_code(exc) != "ExecutionAlreadyExists":
                 raise
             _log.debug("execution %s already started", name)
 
@@ -268,13 +269,3 @@ def _require(value: str, variable: str) -> str:
         raise ConfigurationError(f"{variable} is not set: the core's stack gives each "
                                  "function the ARNs it needs")
     return value
-
-
-def _error_code(exc: BaseException) -> str | None:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        error = response.get("Error")
-        if isinstance(error, dict):
-            code = error.get("Code")
-            return code if isinstance(code, str) else None
-    return None

@@ -34,6 +34,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from deepalert import _wire
+from deepalert._lambda._aws import error_code
 from deepalert.core._clock import Clock, SystemClock
 from deepalert.core._store import StoredFinding, StoredReceipt, StoredReport, TakenReport
 from deepalert.models import Attribute, Finding
@@ -258,7 +259,7 @@ class DynamoStore:
                               ExpressionAttributeValues={":now": _n(_unix(now))},
                               ReturnValuesOnConditionCheckFailure="ALL_OLD")
         except Exception as exc:
-            if _error_code(exc) != "ConditionalCheckFailedException":
+            if error_code(exc) != "ConditionalCheckFailedException":
                 raise
             old = getattr(exc, "response", {}).get("Item")
             if isinstance(old, dict) and old:
@@ -352,13 +353,3 @@ def _go_list(values: list[str] | None) -> str:
     if values is None:
         return "null"
     return "[" + ",".join(_go(v) for v in values) + "]"
-
-
-def _error_code(exc: BaseException) -> str | None:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        error = response.get("Error")
-        if isinstance(error, dict):
-            code = error.get("Code")
-            return code if isinstance(code, str) else None
-    return None
