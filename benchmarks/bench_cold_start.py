@@ -1,7 +1,9 @@
 """Cold start: a fresh process to the first handled SQS record, from three Lambda bundles.
 
-Run: ``python benchmarks/bench_cold_start.py [RUNS]`` (default 21). Figures are kept in
-``docs/performance.md``.
+Run: ``python benchmarks/bench_cold_start.py [RUNS] [--moto]`` (default 21 runs). Figures are
+kept in ``docs/performance.md``. With ``--moto`` both handlers send with a real boto3 client
+(made on the first send, as in Lambda) over HTTP to a moto server on 127.0.0.1, so the cold
+start includes importing boto3, creating the client and one real request.
 
 Three bundles are built in a temporary folder, each holding only what Lambda would unpack:
 
@@ -144,13 +146,19 @@ class Context:
 
 import app
 event = json.loads(sys.argv[2])
+real = sys.argv[5] == "moto"  # a real boto3 client, over HTTP to a moto server
 if sys.argv[3] == "ours":
+    # With no client given, the inspector makes its boto3 client on first send, as in Lambda.
     answer = app.handler.invoke(
-        event, Context(), sqs_client=Client(),
+        event, Context(), sqs_client=None if real else Client(),
         finding_queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/finding",
         attribute_queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/attribute")
 else:
-    app.client = Client()
+    if real:
+        import boto3
+        app.client = boto3.client("sqs", region_name="us-east-1")
+    else:
+        app.client = Client()
     answer = app.handler(event, Context())
 assert answer == {"batchItemFailures": []}, answer
 print(time.time_ns())
@@ -184,14 +192,19 @@ def build(folder: Path) -> dict[str, Path]:
     return bundles
 
 
-def cold_start(bundle: Path, kind: str, event: str, provided: Path) -> tuple[float, float]:
+def cold_start(bundle: Path, kind: str, event: str, provided: Path,
+               endpoint: str | None = None) -> tuple[float, float]:
     """Wall seconds from spawning a fresh interpreter to the first handled record, and the
-    child's CPU seconds."""
+    child's CPU seconds. With ``endpoint``, the handlers send with a real boto3 client to the
+    moto server there, instead of an in-process stand-in."""
     env = {"PATH": os.environ.get("PATH", "")}
+    if endpoint is not None:
+        env.update(AWS_ENDPOINT_URL_SQS=endpoint, AWS_ACCESS_KEY_ID="testing",
+                   AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.time_ns()
     done = subprocess.run([sys.executable, "-I", "-S", "-B", "-c", DRIVER, str(bundle), event, kind,
-                           str(provided)],
+                           str(provided), "moto" if endpoint else "memory"],
                           capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
         raise RuntimeError(done.stderr)
@@ -210,30 +223,50 @@ def bare_start(code: str, *, site: bool = False) -> float:
     return (int(done.stdout.strip()) - start) / 1e9
 
 
-def main(runs: int) -> None:
+def main(runs: int, moto: bool = False) -> None:
     task = Task(report_id="report-1", attribute=Attribute(
         type="ipaddr", key="src", value="192.0.2.1", context=["remote"],
         timestamp="2026-01-02T03:04:05.123456789Z"))
     event = json.dumps(sqs_sns_event(task))
-    with tempfile.TemporaryDirectory(prefix="bench-cold-start-") as tmp:
-        bundles = build(Path(tmp))
-        provided = runtime(Path(tmp))
-        times: dict[str, list[float]] = {name: [] for name in bundles}
-        cpus: dict[str, list[float]] = {name: [] for name in bundles}
-        floor: list[float] = []
-        boto: list[float] = []
-        for name, path in bundles.items():  # one warm-up each: the page cache, not bytecode
-            cold_start(path, name.split(",")[0], event, provided)
-        for _ in range(runs):
-            floor.append(bare_start("pass"))
-            boto.append(bare_start("import boto3\nboto3.client('sqs', region_name='us-east-1')",
-                                   site=True) - bare_start("pass", site=True))
-            for name, path in bundles.items():
-                wall, cpu = cold_start(path, name.split(",")[0], event, provided)
-                times[name].append(wall)
-                cpus[name].append(cpu)
-    print(f"Python {sys.version.split()[0]}, {runs} interleaved runs, medians; ratios to the "
-          "powertools bundle with .pyc / without")
+    server = None
+    endpoint = None
+    if moto:  # real HTTP: a moto server on 127.0.0.1 with the finding and attribute queues
+        import boto3
+        from moto.server import ThreadedMotoServer
+
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        admin = boto3.client("sqs", region_name="us-east-1", endpoint_url=endpoint,
+                             aws_access_key_id="testing", aws_secret_access_key="testing")
+        for name in ("finding", "attribute"):
+            admin.create_queue(QueueName=name)
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-cold-start-") as tmp:
+            bundles = build(Path(tmp))
+            provided = runtime(Path(tmp))
+            times: dict[str, list[float]] = {name: [] for name in bundles}
+            cpus: dict[str, list[float]] = {name: [] for name in bundles}
+            floor: list[float] = []
+            boto: list[float] = []
+            for name, path in bundles.items():  # one warm-up each: the page cache, not bytecode
+                cold_start(path, name.split(",")[0], event, provided, endpoint)
+            for _ in range(runs):
+                floor.append(bare_start("pass"))
+                boto.append(bare_start("import boto3\nboto3.client('sqs', region_name='us-east-1')",
+                                       site=True) - bare_start("pass", site=True))
+                for name, path in bundles.items():
+                    wall, cpu = cold_start(path, name.split(",")[0], event, provided, endpoint)
+                    times[name].append(wall)
+                    cpus[name].append(cpu)
+    finally:
+        if server is not None:
+            server.stop()
+    sending = "a real boto3 client to a moto server on 127.0.0.1" if moto else \
+        "an in-process stand-in for the SQS client"
+    print(f"Python {sys.version.split()[0]}, {runs} interleaved runs, medians, sending with "
+          f"{sending}; ratios to the powertools bundle with .pyc / without")
     for label, series in (("wall", times), ("CPU", cpus)):
         medians = {name: statistics.median(values) for name, values in series.items()}
         base = medians["powertools, .pyc (deepalert package)"]
@@ -247,4 +280,5 @@ def main(runs: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 21)
+    arguments = [a for a in sys.argv[1:] if a != "--moto"]
+    main(int(arguments[0]) if arguments else 21, moto="--moto" in sys.argv[1:])
