@@ -27,7 +27,8 @@ class ReviewRun:
     Attributes:
         response: what the handler returned, as Step Functions receives it (``None`` for a
             ``null`` result, or when the handler raised).
-        published: False when the handler raised: the core then never publishes the report.
+        published: False when the handler raised: the Go core then never publishes the
+            report (this SDK's cores, local and on AWS, publish it ``unclassified``).
         severity: the severity the core publishes (an empty or missing one becomes
             ``unclassified``); ``""`` when the report is not published.
         reason: the reviewer's reason.
@@ -58,7 +59,7 @@ def run_reviewer(reviewer: Reviewer[Any, Any], report: Report, *,
     """
     try:
         response = reviewer(direct_event(report), context or FakeLambdaContext())
-    except Exception as exc:  # a failed invocation: the core drops the report
+    except Exception as exc:  # a failed invocation: the Go core drops the report
         return ReviewRun(None, False, "", "", None, exc)
     result = (ReportResult.from_json(json.dumps(response)) if response is not None
               else ReportResult())
