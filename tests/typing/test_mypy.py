@@ -11,7 +11,7 @@ import pytest
 HERE = Path(__file__).parent
 
 
-@pytest.mark.parametrize("name", ["models_usage.py", "aws_usage.py"])
+@pytest.mark.parametrize("name", ["models_usage.py", "aws_usage.py", "integrations_usage.py"])
 def test_public_types_pass_mypy_strict(name: str) -> None:
     """Building models with datetimes and enums, and reading them back, type-checks strictly."""
     result = subprocess.run(

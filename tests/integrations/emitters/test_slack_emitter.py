@@ -12,6 +12,7 @@ https://api.slack.com/messaging/webhooks#handling_errors (``invalid_payload`` 40
 from __future__ import annotations
 
 import logging
+import uuid
 
 import pytest
 
@@ -230,6 +231,43 @@ def test_env_handler_reads_the_secret_at_first_call(server, monkeypatch) -> None
         handler.reset()
     assert response == {"batchItemFailures": []}
     assert len(server.requests) == 1
+
+
+def test_the_ready_handler_runs_in_the_harness_and_the_local_pipeline(server, monkeypatch
+                                                                     ) -> None:
+    """run_emitter and LocalPipeline take ``handler`` itself: its filters decide ``ran``."""
+    from deepalert import ReportResult, Severity
+    from deepalert.local import LocalPipeline
+    from deepalert.reviewer import reviewer
+    from deepalert.testing import make_alert, make_attribute
+
+    server.route(f"POST {HOOK_PATH}", CannedResponse(body="ok"))
+    secrets = FakeSecretStore({"deepalert/slack": {"slack_webhook_url": server.url + HOOK_PATH}})
+    monkeypatch.setenv("SECRET_ARN", "deepalert/slack")
+    monkeypatch.setenv("MIN_SEVERITY", "urgent")
+
+    @reviewer
+    def review(report: object) -> ReportResult:
+        return ReportResult(severity=Severity.URGENT, reason="known bad")
+
+    handler.reset()
+    try:
+        with secrets.install():
+            skipped = run_emitter(handler, urgent_report(severity="safe"))
+            # Another ID than the other tests': the default idempotency store is the process's.
+            fresh = urgent_report().model_copy(update={"id": str(uuid.uuid4())})
+            posted = run_emitter(handler, fresh, via="sqs")
+            pipeline = LocalPipeline(reviewer=review, emitters=[handler])
+            pipeline.submit(make_alert(make_attribute("ipaddr", "198.51.100.9", "remote")))
+            pipeline.run()
+    finally:
+        handler.reset()
+    assert not skipped.ran
+    assert not skipped.failed
+    assert posted.ran
+    assert not posted.failed
+    assert pipeline.errors == []
+    assert len(server.requests) == 2  # the harness's urgent report, the pipeline's one
 
 
 def test_env_handler_without_a_secret_names_the_variable(monkeypatch) -> None:
