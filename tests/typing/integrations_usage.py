@@ -25,3 +25,31 @@ def harness(report: Report) -> None:
         return {"severity": "safe", "reason": "test"}
 
     assert_type(run_reviewer(review, report), ReviewRun)
+
+
+def factories() -> None:
+    # Every ready lookup inspector takes the shared keywords (LookupOptions) and its own.
+    from deepalert.inspector import Inspector
+    from deepalert.integrations.abuseipdb import abuseipdb_inspector
+    from deepalert.integrations.greynoise import greynoise_inspector
+    from deepalert.integrations.malwarebazaar import malwarebazaar_inspector
+    from deepalert.integrations.otx import otx_inspector
+    from deepalert.integrations.shodan import shodan_internetdb_inspector
+    from deepalert.integrations.threatfox import threatfox_inspector
+    from deepalert.integrations.urlhaus import urlhaus_inspector
+    from deepalert.integrations.virustotal import virustotal_inspector
+    from deepalert.lookup import EgressGuard, MemoryCache, RetryPolicy, Secret, TokenBucket
+
+    assert_type(virustotal_inspector(api_key=Secret(env="SECRET_ARN", key="vt"),
+                                     types=["ipaddr"], author="vt", base_url="http://x",
+                                     cache=MemoryCache(10), limiter=TokenBucket(4, 60),
+                                     rate=(4, 60.0), ttl=1.0, not_found_ttl=2.0,
+                                     guard=EgressGuard(), timeout=3.0, retry=RetryPolicy(),
+                                     max_workers=4, contexts=["remote"]),
+                Inspector[Any])
+    abuseipdb_inspector(api_key="k", max_age_days=30, rate=True, guard=False)
+    greynoise_inspector(anonymous=True, ttl=60.0)
+    shodan_internetdb_inspector(types=["ipaddr"], timeout=2.0, rate=None)
+    otx_inspector(author="otx-2", deadline_margin_ms=500)
+    for factory in (threatfox_inspector, urlhaus_inspector, malwarebazaar_inspector):
+        factory(api_key="k", base_url="http://127.0.0.1:1", not_found_ttl=5.0)

@@ -33,9 +33,14 @@ from deepalert.testing import (
     FakeSecretStore,
     make_report,
     run_emitter,
-    sqs_sns_event,
 )
-from tests.integrations.emitters.conftest import REPORT_ID, Sleeps, fast_client, urgent_report
+from tests.integrations.emitters.conftest import (
+    REPORT_ID,
+    Sleeps,
+    deliver_twice,
+    fast_client,
+    urgent_report,
+)
 
 HOOK_PATH = "/services/T00000000/B00000000/XXXXXXXXXXXXXXXXSECRET"
 TOKEN = "xoxb-0000-SECRET-TOKEN"
@@ -80,10 +85,8 @@ def test_webhook_posts_the_rendered_message(server, sleeps, store) -> None:
 def test_redelivery_posts_once(server, sleeps, store) -> None:
     """The same publication delivered twice (SQS redelivery) makes one post."""
     server.route(f"POST {HOOK_PATH}", CannedResponse(body="ok"))
-    emitter = _webhook(server, sleeps, store)
-    event = sqs_sns_event(urgent_report())
-    assert emitter(event, FakeLambdaContext()) == {"batchItemFailures": []}
-    assert emitter(event, FakeLambdaContext()) == {"batchItemFailures": []}
+    responses = deliver_twice(_webhook(server, sleeps, store), urgent_report())
+    assert responses == [{"batchItemFailures": []}] * 2
     assert len(server.requests) == 1
 
 
@@ -217,18 +220,12 @@ def test_secrets_never_reach_the_logs(server, sleeps, store, caplog) -> None:
     assert "SECRET" not in repr(emitter)
 
 
-def test_env_handler_reads_the_secret_at_first_call(server, monkeypatch) -> None:
+def test_env_handler_reads_the_secret_at_first_call(server, call_env_handler) -> None:
     """The ready handler takes the webhook URL from the JSON secret named by SECRET_ARN."""
     server.route(f"POST {HOOK_PATH}", CannedResponse(body="ok"))
-    secrets = FakeSecretStore({"deepalert/slack": {"slack_webhook_url": server.url + HOOK_PATH}})
-    monkeypatch.setenv("SECRET_ARN", "deepalert/slack")
-    handler.reset()
-    try:
-        with secrets.install():
-            response = handler(sqs_sns_event(make_report(status="published", severity="urgent",
-                                                         id=REPORT_ID)), FakeLambdaContext())
-    finally:
-        handler.reset()
+    response = call_env_handler(
+        handler, make_report(status="published", severity="urgent", id=REPORT_ID),
+        secret=("deepalert/slack", {"slack_webhook_url": server.url + HOOK_PATH}))
     assert response == {"batchItemFailures": []}
     assert len(server.requests) == 1
 
