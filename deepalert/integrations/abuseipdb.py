@@ -67,12 +67,10 @@ def abuseipdb_inspector(*, api_key: Secret | str | None = None, max_age_days: in
         api_key: the API key (default: key ``abuseipdb_token`` of the JSON secret named by
             ``SECRET_ARN``).
         max_age_days: reports older than this many days (1-365) are not counted.
-        **options: the options every ready lookup inspector takes, documented once in
-            :class:`~deepalert.lookup.LookupOptions` (``types``, ``author``, ``base_url``,
-            ``cache``, ``limiter``, ``rate``, ``ttl``, ``not_found_ttl``, ``guard``,
-            ``timeout``, ``retry`` and the ``@inspector`` options such as ``max_workers``).
-            Defaults here: ``types`` only ipaddr; ``author`` ``"abuseipdb"``; ``ttl`` 6 hours,
-            ``not_found_ttl`` 1 hour; ``rate=True``: the free plan's 1,000 a day.
+        **options: the shared keywords, :class:`~deepalert.lookup.LookupOptions` (``types``,
+            ``rate``, ``ttl``, ``timeout``, ``max_workers``...). Defaults here: ``types`` only
+            ipaddr; ``author`` ``"abuseipdb"``; ``ttl`` 6 hours, ``not_found_ttl`` 1 hour;
+            ``rate=True``: the free plan's 1,000 a day.
     """
     if isinstance(max_age_days, bool) or not isinstance(max_age_days, int) or not (
             1 <= max_age_days <= 365):

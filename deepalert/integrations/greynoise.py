@@ -59,12 +59,10 @@ def greynoise_inspector(*, api_key: Secret | str | None = None, anonymous: bool 
         api_key: the API key (default: key ``greynoise_token`` of the JSON secret named by
             ``SECRET_ARN``).
         anonymous: send no key at all (the unauthenticated community allowance).
-        **options: the options every ready lookup inspector takes, documented once in
-            :class:`~deepalert.lookup.LookupOptions` (``types``, ``author``, ``base_url``,
-            ``cache``, ``limiter``, ``rate``, ``ttl``, ``not_found_ttl``, ``guard``,
-            ``timeout``, ``retry`` and the ``@inspector`` options such as ``max_workers``).
-            Defaults here: ``types`` only ipaddr; ``author`` ``"greynoise"``; ``ttl`` and
-            ``not_found_ttl`` 6 hours; no ``rate`` limit.
+        **options: the shared keywords, :class:`~deepalert.lookup.LookupOptions` (``types``,
+            ``rate``, ``ttl``, ``timeout``, ``max_workers``...). Defaults here: ``types`` only
+            ipaddr; ``author`` ``"greynoise"``; ``ttl`` and ``not_found_ttl`` 6 hours; no
+            ``rate`` limit.
     """
     key: Secret | str | None = None
     if not anonymous:

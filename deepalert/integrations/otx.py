@@ -77,12 +77,10 @@ def otx_inspector(*, api_key: Secret | str | None = None,
     Args:
         api_key: the API key (default: key ``otx_token`` of the JSON secret named by
             ``SECRET_ARN``).
-        **options: the options every ready lookup inspector takes, documented once in
-            :class:`~deepalert.lookup.LookupOptions` (``types``, ``author``, ``base_url``,
-            ``cache``, ``limiter``, ``rate``, ``ttl``, ``not_found_ttl``, ``guard``,
-            ``timeout``, ``retry`` and the ``@inspector`` options such as ``max_workers``).
-            Defaults here: ``types`` ipaddr, domain, url and filehashvalue; ``author``
-            ``"otx"``; ``ttl`` 6 hours, ``not_found_ttl`` 1 hour; no ``rate`` limit.
+        **options: the shared keywords, :class:`~deepalert.lookup.LookupOptions` (``types``,
+            ``rate``, ``ttl``, ``timeout``, ``max_workers``...). Defaults here: ``types``
+            ipaddr, domain, url and filehashvalue; ``author`` ``"otx"``; ``ttl`` 6 hours,
+            ``not_found_ttl`` 1 hour; no ``rate`` limit.
     """
     key = api_key if api_key is not None else Secret(env=SECRET_ARN_ENV, key="otx_token")
     http, lookup = lookup_parts(SERVICE, options, base_url=BASE_URL, ttl=21_600.0,

@@ -46,12 +46,10 @@ def shodan_internetdb_inspector(**options: Unpack[LookupOptions]) -> Inspector[A
     """A Shodan InternetDB inspector, ready to be a Lambda handler.
 
     Args:
-        **options: the options every ready lookup inspector takes, documented once in
-            :class:`~deepalert.lookup.LookupOptions` (``types``, ``author``, ``base_url``,
-            ``cache``, ``limiter``, ``rate``, ``ttl``, ``not_found_ttl``, ``guard``,
-            ``timeout``, ``retry`` and the ``@inspector`` options such as ``max_workers``).
-            Defaults here: ``types`` only ipaddr; ``author`` ``"shodan-internetdb"``; ``ttl`` 1
-            day, ``not_found_ttl`` 6 hours; no ``rate`` limit.
+        **options: the shared keywords, :class:`~deepalert.lookup.LookupOptions` (``types``,
+            ``rate``, ``ttl``, ``timeout``, ``max_workers``...). Defaults here: ``types`` only
+            ipaddr; ``author`` ``"shodan-internetdb"``; ``ttl`` 1 day, ``not_found_ttl`` 6
+            hours; no ``rate`` limit.
     """
     http, lookup = lookup_parts(SERVICE, options, base_url=BASE_URL, ttl=86_400.0,
                                 not_found_ttl=21_600.0)

@@ -75,12 +75,10 @@ def urlhaus_inspector(*, api_key: Secret | str | None = None,
     Args:
         api_key: the abuse.ch Auth-Key (default: key ``abusech_token`` of the JSON secret
             named by ``SECRET_ARN``).
-        **options: the options every ready lookup inspector takes, documented once in
-            :class:`~deepalert.lookup.LookupOptions` (``types``, ``author``, ``base_url``,
-            ``cache``, ``limiter``, ``rate``, ``ttl``, ``not_found_ttl``, ``guard``,
-            ``timeout``, ``retry`` and the ``@inspector`` options such as ``max_workers``).
-            Defaults here: ``types`` url, domain, ipaddr and filehashvalue; ``author``
-            ``"urlhaus"``; ``ttl`` and ``not_found_ttl`` 1 hour; no ``rate`` limit.
+        **options: the shared keywords, :class:`~deepalert.lookup.LookupOptions` (``types``,
+            ``rate``, ``ttl``, ``timeout``, ``max_workers``...). Defaults here: ``types`` url,
+            domain, ipaddr and filehashvalue; ``author`` ``"urlhaus"``; ``ttl`` and
+            ``not_found_ttl`` 1 hour; no ``rate`` limit.
     """
     key = abusech_key(api_key)
     http, lookup = lookup_parts(SERVICE, options, base_url=BASE_URL, ttl=3_600.0,

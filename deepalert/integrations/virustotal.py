@@ -88,13 +88,11 @@ def virustotal_inspector(*, api_key: Secret | str | None = None,
     Args:
         api_key: the API key: a :class:`~deepalert.lookup.Secret` (default: key
             ``virustotal_token`` of the JSON secret named by ``SECRET_ARN``) or the key.
-        **options: the options every ready lookup inspector takes, documented once in
-            :class:`~deepalert.lookup.LookupOptions` (``types``, ``author``, ``base_url``,
-            ``cache``, ``limiter``, ``rate``, ``ttl``, ``not_found_ttl``, ``guard``,
-            ``timeout``, ``retry`` and the ``@inspector`` options such as ``max_workers``).
-            Defaults here: ``types`` ipaddr, domain, url and filehashvalue; ``author``
-            ``"virustotal"``; ``ttl`` 1 day, ``not_found_ttl`` 1 hour; ``rate=True``: the
-            public API's 4 a minute (``None`` for premium keys).
+        **options: the shared keywords, :class:`~deepalert.lookup.LookupOptions` (``types``,
+            ``rate``, ``ttl``, ``timeout``, ``max_workers``...). Defaults here: ``types``
+            ipaddr, domain, url and filehashvalue; ``author`` ``"virustotal"``; ``ttl`` 1 day,
+            ``not_found_ttl`` 1 hour; ``rate=True``: the public API's 4 a minute (``None`` for
+            premium keys).
     """
     key = api_key if api_key is not None else Secret(env=SECRET_ARN_ENV, key="virustotal_token")
     http, lookup = lookup_parts(SERVICE, options, base_url=BASE_URL, ttl=86_400.0,
