@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from deepalert.errors import HandlerDefinitionError
 from deepalert.inspector import InspectionContext, Inspector, InspectorOutput, inspector
@@ -29,7 +29,7 @@ from deepalert.lookup import (
 from deepalert.models import Attribute
 
 if TYPE_CHECKING:
-    from deepalert.lookup import LookupOptions
+    from deepalert.lookup import InspectorOptions, LookupOptions
 
 __all__ = [
     "SECRET_ARN_ENV",
@@ -105,6 +105,7 @@ def quota_key(api_key: str | None) -> str:
 
 _LOOKUP_KEYS = frozenset({"types", "author", "base_url", "cache", "limiter", "rate", "ttl",
                           "not_found_ttl", "guard", "timeout", "retry"})
+_INSPECTOR_KEYS = frozenset({"types", "author"})
 
 
 def lookup_parts(service: Service, options: LookupOptions, *, base_url: str, ttl: float,
@@ -121,13 +122,19 @@ def lookup_parts(service: Service, options: LookupOptions, *, base_url: str, ttl
 
 
 def build_lookup_inspector(service: Service, inspect: Inspect,
-                           options: LookupOptions) -> Inspector[Any]:
+                           options: InspectorOptions | LookupOptions, *,
+                           egress: bool = True) -> Inspector[Any]:
     """:func:`build_inspector` with ``types``, ``author`` and ``guard`` read from ``options``;
-    the ``@inspector`` options among them go on to the decorator."""
-    rest = {key: value for key, value in options.items() if key not in _LOOKUP_KEYS}
+    the ``@inspector`` options among them go on to the decorator. ``egress=False``: the
+    service is inside the account, ``options`` are :class:`InspectorOptions` only (no egress
+    guard; a lookup keyword such as ``base_url`` is an unknown option there)."""
+    taken = _LOOKUP_KEYS if egress else _INSPECTOR_KEYS
+    rest = {key: value for key, value in options.items() if key not in taken}
+    guard: EgressGuard | bool = False
+    if egress:  # only LookupOptions hold a guard
+        guard = cast("LookupOptions", options).get("guard", True)
     return build_inspector(service, inspect, author=options.get("author"),
-                           types=options.get("types"), guard=options.get("guard", True),
-                           options=rest)
+                           types=options.get("types"), guard=guard, options=rest)
 
 
 def build_inspector(service: Service, inspect: Inspect, *, author: str | None,

@@ -53,3 +53,12 @@ def factories() -> None:
     otx_inspector(author="otx-2", deadline_margin_ms=500)
     for factory in (threatfox_inspector, urlhaus_inspector, malwarebazaar_inspector):
         factory(api_key="k", base_url="http://127.0.0.1:1", not_found_ttl=5.0)
+
+
+def aws_factories() -> None:
+    # The inspectors inside the account take the InspectorOptions and their own keywords.
+    from deepalert.integrations.aws_ec2 import ec2_inspector
+    from deepalert.integrations.aws_iam import iam_inspector
+
+    ec2_inspector(region="us-east-1", types=["ipaddr"], author="ec2", max_workers=2)
+    iam_inspector(ttl=60.0, contexts=["local"], deadline_margin_ms=200)

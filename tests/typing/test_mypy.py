@@ -25,6 +25,8 @@ from deepalert.integrations.shodan import shodan_internetdb_inspector
 from deepalert.integrations.virustotal import virustotal_inspector
 virustotal_inspector(ttl_seconds=60.0)
 shodan_internetdb_inspector(timeout="10")
+from deepalert.integrations.aws_iam import iam_inspector
+iam_inspector(base_url="http://x")
 """
 
 
@@ -37,3 +39,4 @@ def test_a_misspelt_or_mistyped_factory_keyword_is_rejected() -> None:
     assert 'Unexpected keyword argument "ttl_seconds"' in result.stdout
     assert 'Argument "timeout" to "shodan_internetdb_inspector" has incompatible type' in (
         result.stdout)
+    assert 'Unexpected keyword argument "base_url" for "iam_inspector"' in result.stdout
