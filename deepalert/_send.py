@@ -23,6 +23,7 @@ from deepalert._lambda._sqs import (
     BatchSender,
     OutMessage,
     SqsClient,
+    TopicClient,
     default_client,
 )
 from deepalert.errors import ConfigurationError, DeepAlertError, DeliveryError, WireError
@@ -139,7 +140,7 @@ def send(alerts: Iterable[AlertInput], *, queue_url: str | None = None,
     assert destination is not None
     if topic_arn is not None:
         sns = client if client is not None else _sns_client(topic_arn)
-        client_for: Callable[[str], SqsClient] = lambda _url: _SnsAsSqs(sns)  # noqa: E731
+        client_for: Callable[[str], SqsClient] = lambda _url: TopicClient(sns)  # noqa: E731
     elif client is not None:
         client_for = lambda _url: client  # noqa: E731
     else:
@@ -183,21 +184,6 @@ def send(alerts: Iterable[AlertInput], *, queue_url: str | None = None,
             result.failed.append(FailedAlert(message.owner, reason, alert))
     result.failed.sort(key=lambda f: f.index)
     return result
-
-
-class _SnsAsSqs:
-    """An SNS client seen through the sender's ``send_message_batch``: one batcher, not two."""
-
-    def __init__(self, sns: SnsClient) -> None:
-        self._sns = sns
-
-    def send_message_batch(self, *, QueueUrl: str, Entries: list[dict[str, Any]]
-                           ) -> dict[str, Any]:
-        response = self._sns.publish_batch(
-            TopicArn=QueueUrl,
-            PublishBatchRequestEntries=[{"Id": e["Id"], "Message": e["MessageBody"]}
-                                        for e in Entries])
-        return response  # same Successful / Failed (Id, Code, SenderFault) shape as SQS
 
 
 _sns_clients: dict[tuple[str | None, str | None], Any] = {}

@@ -36,6 +36,7 @@ __all__ = [
     "OutMessage",
     "SendFailure",
     "SqsClient",
+    "TopicClient",
     "default_client",
     "queue_name",
     "region_from_queue_url",
@@ -142,6 +143,28 @@ class SendFailure(NamedTuple):
 
     message: OutMessage
     reason: str
+
+
+class TopicClient:
+    """An SNS client seen through :class:`BatchSender`'s ``send_message_batch``, so that one
+    batcher serves queues and topics: the queue URL is the topic ARN, and ``PublishBatch``
+    answers in ``SendMessageBatch``'s shape (``Successful``, ``Failed`` with ``Id``, ``Code``,
+    ``SenderFault``).
+
+    Args:
+        sns: a boto3 SNS client, or anything with its ``publish_batch``.
+    """
+
+    def __init__(self, sns: Any) -> None:
+        self._sns = sns
+
+    def send_message_batch(self, *, QueueUrl: str, Entries: list[dict[str, Any]]
+                           ) -> dict[str, Any]:
+        response: dict[str, Any] = self._sns.publish_batch(
+            TopicArn=QueueUrl,
+            PublishBatchRequestEntries=[{"Id": e["Id"], "Message": e["MessageBody"]}
+                                        for e in Entries])
+        return response
 
 
 class BatchSender:

@@ -23,8 +23,9 @@ hand-off (the Step Functions delays, SNS topics, the reviewer invocation) a :cla
 from __future__ import annotations
 
 import functools
+import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
@@ -428,8 +429,10 @@ class Core:
     def review(self, report_json: str) -> str | None:
         """Compile, invoke the reviewer and submit its result; the published report.
 
-        Raises whatever the reviewer's invocation raised: the report is then not published,
-        as in the Go core (use ``@reviewer``'s default ``on_error`` to avoid that).
+        Raises whatever the delivery's :meth:`~Delivery.invoke_reviewer` raised: the report
+        is then not published. ``deepalert.local``'s delivery never raises for a failed
+        reviewer: it returns the ``unclassified`` verdict of :func:`review_verdict`, as the
+        core on AWS stores.
         """
         report_id = Report.from_json(report_json).id
         self._reviews_pending.discard(report_id)
@@ -480,6 +483,40 @@ def verdict(result_json: str | None) -> ReportResult:
     if result.severity == "":
         result = ReportResult(severity=Severity.UNCLASSIFIED, reason=result.reason)
     return result
+
+
+def review_verdict(result: object, *, failed: bool = False,
+                   error_type: str | None = None) -> tuple[ReportResult, str | None]:
+    """What both cores store for a reviewer's output, and what was wrong with it.
+
+    A failed reviewer (``failed``), no result or an empty one, an output that is not an
+    object and one that is not a ReportResult all mean ``unclassified``: the report is
+    published either way. The verdict's reason names only the error's type, never its
+    message (which may hold secrets); the details go in the second item, for the logs.
+
+    Args:
+        result: the reviewer's output (a dict for a ReportResult), ``None`` for none.
+        failed: the reviewer raised, timed out or crashed.
+        error_type: the error's type name, when known (``"ValueError"``).
+
+    Returns:
+        The verdict to store, and what to log (``None`` when the output was a verdict).
+    """
+    if failed:
+        reason = f"the reviewer failed ({error_type or 'unknown error'}); see its logs"
+        return ReportResult(severity=Severity.UNCLASSIFIED, reason=reason), reason
+    if result is None or result == {}:
+        return verdict(None), None
+    if not isinstance(result, Mapping):
+        reason = f"the reviewer returned a {type(result).__name__}, not a ReportResult"
+        return ReportResult(severity=Severity.UNCLASSIFIED, reason=reason), reason
+    try:
+        text = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+        return verdict(text), None
+    except (TypeError, ValueError) as exc:  # WireError is a ValueError
+        reason = "the reviewer's result could not be read"
+        return (ReportResult(severity=Severity.UNCLASSIFIED, reason=reason),
+                f"unreadable verdict: {exc}")
 
 
 def _go_finding(finding: Finding, attr_json: str) -> str:

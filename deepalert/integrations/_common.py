@@ -154,5 +154,9 @@ class EnvHandler:
         with self._lock:
             self._emitter = None
 
+    def accepts(self, report: Report) -> bool:
+        """Whether the emitter's filters let ``report`` through (builds the emitter)."""
+        return self.emitter.accepts(report)
+
     def __call__(self, event: dict[str, Any], context: object = None) -> Any:
         return self.emitter(event, context)

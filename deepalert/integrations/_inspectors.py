@@ -10,13 +10,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from deepalert.errors import HandlerDefinitionError
 from deepalert.inspector import InspectionContext, Inspector, InspectorOutput, inspector
 from deepalert.lookup import (
     Cache,
     EgressGuard,
+    HttpClient,
     Lookup,
     MalformedResponseError,
     RateLimiter,
@@ -27,6 +28,9 @@ from deepalert.lookup import (
 )
 from deepalert.models import Attribute
 
+if TYPE_CHECKING:
+    from deepalert.lookup import InspectorOptions, LookupOptions
+
 __all__ = [
     "SECRET_ARN_ENV",
     "InspectorEnvHandler",
@@ -36,9 +40,11 @@ __all__ = [
     "aws_error_code",
     "aws_failure",
     "build_inspector",
+    "build_lookup_inspector",
     "epoch",
     "field",
     "iso_time",
+    "lookup_parts",
     "make_lookup",
     "nonempty",
     "quota_key",
@@ -95,6 +101,40 @@ def api_key_value(api_key: Secret | str | None) -> str | None:
 def quota_key(api_key: str | None) -> str:
     """The rate-limit key for an API key (anonymous calls share ``"anonymous"``)."""
     return key_id(api_key) if api_key else "anonymous"
+
+
+_LOOKUP_KEYS = frozenset({"types", "author", "base_url", "cache", "limiter", "rate", "ttl",
+                          "not_found_ttl", "guard", "timeout", "retry"})
+_INSPECTOR_KEYS = frozenset({"types", "author"})
+
+
+def lookup_parts(service: Service, options: LookupOptions, *, base_url: str, ttl: float,
+                 not_found_ttl: float, rate: tuple[int, float] | bool | None = None,
+                 timeout: float = 10.0) -> tuple[HttpClient, Lookup]:
+    """The HTTP client and the :class:`Lookup` of a ready inspector: its ``options``
+    (:class:`~deepalert.lookup.LookupOptions`) over the service's defaults given here."""
+    http = HttpClient(service.name, base_url=options.get("base_url", base_url),
+                      timeout=options.get("timeout", timeout), retry=options.get("retry"))
+    lookup = make_lookup(service, cache=options.get("cache"), limiter=options.get("limiter"),
+                         rate=options.get("rate", rate), ttl=options.get("ttl", ttl),
+                         not_found_ttl=options.get("not_found_ttl", not_found_ttl))
+    return http, lookup
+
+
+def build_lookup_inspector(service: Service, inspect: Inspect,
+                           options: InspectorOptions | LookupOptions, *,
+                           egress: bool = True) -> Inspector[Any]:
+    """:func:`build_inspector` with ``types``, ``author`` and ``guard`` read from ``options``;
+    the ``@inspector`` options among them go on to the decorator. ``egress=False``: the
+    service is inside the account, ``options`` are :class:`InspectorOptions` only (no egress
+    guard; a lookup keyword such as ``base_url`` is an unknown option there)."""
+    taken = _LOOKUP_KEYS if egress else _INSPECTOR_KEYS
+    rest = {key: value for key, value in options.items() if key not in taken}
+    guard: EgressGuard | bool = False
+    if egress:  # only LookupOptions hold a guard
+        guard = cast("LookupOptions", options).get("guard", True)
+    return build_inspector(service, inspect, author=options.get("author"),
+                           types=options.get("types"), guard=guard, options=rest)
 
 
 def build_inspector(service: Service, inspect: Inspect, *, author: str | None,

@@ -23,9 +23,10 @@ Secrets             ``SECRET_ARN``: a JSON secret with ``abuseipdb_token``
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
+
+from typing_extensions import Unpack
 
 from deepalert.inspector import InspectionContext, Inspector, InspectorOutput
 from deepalert.integrations._inspectors import (
@@ -33,15 +34,15 @@ from deepalert.integrations._inspectors import (
     InspectorEnvHandler,
     Service,
     api_key_value,
-    build_inspector,
+    build_lookup_inspector,
     field,
     iso_time,
-    make_lookup,
+    lookup_parts,
     nonempty,
     quota_key,
     strings,
 )
-from deepalert.lookup import Cache, EgressGuard, HttpClient, RateLimiter, RetryPolicy, Secret
+from deepalert.lookup import LookupOptions, Secret
 from deepalert.models import (
     Attribute,
     AttrType,
@@ -58,41 +59,26 @@ BASE_URL = "https://api.abuseipdb.com/api/v2"
 SERVICE = Service("abuseipdb", (AttrType.IPADDR,), quota=(1000, 86_400))
 
 
-def abuseipdb_inspector(*, api_key: Secret | str | None = None,
-                        types: Iterable[str] | None = None, author: str | None = None,
-                        base_url: str = BASE_URL, max_age_days: int = 90,
-                        cache: Cache | None = None, limiter: RateLimiter | None = None,
-                        rate: tuple[int, float] | bool | None = True,
-                        ttl: float = 21_600.0, not_found_ttl: float = 3_600.0,
-                        guard: EgressGuard | bool = True, timeout: float = 10.0,
-                        retry: RetryPolicy | None = None, **options: Any) -> Inspector[Any]:
+def abuseipdb_inspector(*, api_key: Secret | str | None = None, max_age_days: int = 90,
+                        **options: Unpack[LookupOptions]) -> Inspector[Any]:
     """An AbuseIPDB inspector, ready to be a Lambda handler.
 
     Args:
         api_key: the API key (default: key ``abuseipdb_token`` of the JSON secret named by
             ``SECRET_ARN``).
-        types: attribute types (only ``ipaddr``).
-        author: the inspector's name (default ``"abuseipdb"``).
-        base_url: the API's base URL.
         max_age_days: reports older than this many days (1-365) are not counted.
-        cache: the per-indicator cache (default: memory, plus ``DEEPALERT_LOOKUP_CACHE_TABLE``).
-        limiter: the rate limiter (default: a bucket for ``rate``).
-        rate: ``(calls, seconds)``; ``True``: the free plan's 1,000 a day; ``None``: no limit.
-        ttl: seconds an answer is cached.
-        not_found_ttl: seconds a "nothing found" is cached.
-        guard: the egress guard (``True``: the default one).
-        timeout: seconds to wait for one answer (cut to the Lambda deadline).
-        retry: the retry policy.
-        **options: more ``@inspector`` options.
+        **options: the shared keywords, :class:`~deepalert.lookup.LookupOptions` (``types``,
+            ``rate``, ``ttl``, ``timeout``, ``max_workers``...). Defaults here: ``types`` only
+            ipaddr; ``author`` ``"abuseipdb"``; ``ttl`` 6 hours, ``not_found_ttl`` 1 hour;
+            ``rate=True``: the free plan's 1,000 a day.
     """
     if isinstance(max_age_days, bool) or not isinstance(max_age_days, int) or not (
             1 <= max_age_days <= 365):
         raise ValueError(f"abuseipdb_inspector(max_age_days=) must be 1 to 365, "
                          f"got {max_age_days!r}")
     key = api_key if api_key is not None else Secret(env=SECRET_ARN_ENV, key="abuseipdb_token")
-    http = HttpClient(SERVICE.name, base_url=base_url, timeout=timeout, retry=retry)
-    lookup = make_lookup(SERVICE, cache=cache, limiter=limiter, rate=rate, ttl=ttl,
-                         not_found_ttl=not_found_ttl)
+    http, lookup = lookup_parts(SERVICE, options, base_url=BASE_URL, ttl=21_600.0,
+                                not_found_ttl=3_600.0, rate=True)
 
     def inspect(attr: Attribute, ctx: InspectionContext) -> InspectorOutput:
         ip = attr.value.strip()
@@ -108,8 +94,7 @@ def abuseipdb_inspector(*, api_key: Secret | str | None = None,
         data = lookup.get("ip", ip, fetch, quota_key=quota_key(token))
         return None if data is None else _content(ip, data)
 
-    return build_inspector(SERVICE, inspect, author=author, types=types, guard=guard,
-                           options=options)
+    return build_lookup_inspector(SERVICE, inspect, options)
 
 
 handler = InspectorEnvHandler(abuseipdb_inspector, "deepalert.integrations.abuseipdb.handler")

@@ -32,8 +32,10 @@ from __future__ import annotations
 
 import ipaddress
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
+
+from typing_extensions import Unpack
 
 from deepalert.inspector import InspectionContext, Inspector, InspectorOutput
 from deepalert.integrations._inspectors import (
@@ -41,11 +43,11 @@ from deepalert.integrations._inspectors import (
     Service,
     aws_client,
     aws_failure,
-    build_inspector,
+    build_lookup_inspector,
     make_lookup,
     nonempty,
 )
-from deepalert.lookup import Cache
+from deepalert.lookup import Cache, InspectorOptions
 from deepalert.models import Attribute, AttrType, Content, ContentHost, EntityURL, TaskResult
 
 __all__ = ["SERVICE", "ec2_inspector", "handler"]
@@ -54,16 +56,14 @@ SERVICE = Service("aws-ec2", (AttrType.IPADDR,), quota=None)
 _MAX_INTERFACES = 5
 
 
-def ec2_inspector(*, types: Iterable[str] | None = None, author: str | None = None,
-                  client: Any = None, region: str | None = None,
+def ec2_inspector(*, client: Any = None, region: str | None = None,
                   new_attribute_context: Sequence[str] = ("local",),
                   cache: Cache | None = None, ttl: float = 300.0, not_found_ttl: float = 300.0,
-                  timeout: float = 5.0, **options: Any) -> Inspector[Any]:
+                  timeout: float = 5.0,
+                  **options: Unpack[InspectorOptions]) -> Inspector[Any]:
     """An inspector that finds the EC2 instance or network interface behind a private IP.
 
     Args:
-        types: attribute types (only ``ipaddr``).
-        author: the inspector's name (default ``"aws-ec2"``).
         client: a boto3 EC2 client (default: one made on first use, in ``region``).
         region: the region to look in (default: the function's).
         new_attribute_context: the context of the new attributes (public IP and DNS name).
@@ -72,7 +72,9 @@ def ec2_inspector(*, types: Iterable[str] | None = None, author: str | None = No
         ttl: seconds an answer is cached.
         not_found_ttl: seconds "no such interface" is cached.
         timeout: seconds boto3 waits for one answer.
-        **options: more ``@inspector`` options.
+        **options: ``types``, ``author`` and the ``@inspector`` options
+            (:class:`~deepalert.lookup.InspectorOptions`). Defaults here: ``types`` only
+            ipaddr; ``author`` ``"aws-ec2"``.
     """
     context = [str(c) for c in new_attribute_context]
     lookup = make_lookup(SERVICE, cache=cache, limiter=None, rate=None, ttl=ttl,
@@ -107,8 +109,7 @@ def ec2_inspector(*, types: Iterable[str] | None = None, author: str | None = No
             new.extend(attributes)
         return TaskResult(contents=contents, new_attributes=new)
 
-    return build_inspector(SERVICE, inspect, author=author, types=types, guard=False,
-                           options=options)
+    return build_lookup_inspector(SERVICE, inspect, options, egress=False)
 
 
 handler = InspectorEnvHandler(ec2_inspector, "deepalert.integrations.aws_ec2.handler")

@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable
 from typing import Any
+
+from typing_extensions import Unpack
 
 from deepalert.inspector import InspectionContext, Inspector, InspectorOutput
 from deepalert.integrations._inspectors import (
@@ -41,12 +42,12 @@ from deepalert.integrations._inspectors import (
     aws_client,
     aws_error_code,
     aws_failure,
-    build_inspector,
+    build_lookup_inspector,
     iso_time,
     make_lookup,
     when,
 )
-from deepalert.lookup import Cache
+from deepalert.lookup import Cache, InspectorOptions
 from deepalert.models import (
     AttrContext,
     Attribute,
@@ -61,22 +62,21 @@ __all__ = ["SERVICE", "handler", "iam_inspector"]
 SERVICE = Service("aws-iam", (AttrType.USERNAME,), quota=None)
 
 
-def iam_inspector(*, types: Iterable[str] | None = None, author: str | None = None,
-                  client: Any = None, cache: Cache | None = None, ttl: float = 300.0,
+def iam_inspector(*, client: Any = None, cache: Cache | None = None, ttl: float = 300.0,
                   not_found_ttl: float = 300.0, timeout: float = 5.0,
-                  **options: Any) -> Inspector[Any]:
+                  **options: Unpack[InspectorOptions]) -> Inspector[Any]:
     """An inspector that describes the IAM user or role behind a username or ARN.
 
     Args:
-        types: attribute types (only ``username``).
-        author: the inspector's name (default ``"aws-iam"``).
         client: a boto3 IAM client (default: one made on first use).
         cache: the per-principal cache (default: memory, plus
             ``DEEPALERT_LOOKUP_CACHE_TABLE``).
         ttl: seconds an answer is cached.
         not_found_ttl: seconds "no such user or role" is cached.
         timeout: seconds boto3 waits for one answer.
-        **options: more ``@inspector`` options.
+        **options: ``types``, ``author`` and the ``@inspector`` options
+            (:class:`~deepalert.lookup.InspectorOptions`). Defaults here: ``types`` only
+            username; ``author`` ``"aws-iam"``.
     """
     lookup = make_lookup(SERVICE, cache=cache, limiter=None, rate=None, ttl=ttl,
                          not_found_ttl=not_found_ttl)
@@ -103,8 +103,7 @@ def iam_inspector(*, types: Iterable[str] | None = None, author: str | None = No
             return None
         return _result(found)
 
-    return build_inspector(SERVICE, inspect, author=author, types=types, guard=False,
-                           options=options)
+    return build_lookup_inspector(SERVICE, inspect, options, egress=False)
 
 
 handler = InspectorEnvHandler(iam_inspector, "deepalert.integrations.aws_iam.handler")

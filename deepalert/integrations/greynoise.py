@@ -24,9 +24,10 @@ Secrets             ``SECRET_ARN``: a JSON secret with ``greynoise_token``, or
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
+
+from typing_extensions import Unpack
 
 from deepalert.inspector import InspectionContext, Inspector, InspectorOutput
 from deepalert.integrations._inspectors import (
@@ -34,13 +35,13 @@ from deepalert.integrations._inspectors import (
     InspectorEnvHandler,
     Service,
     api_key_value,
-    build_inspector,
+    build_lookup_inspector,
     field,
     iso_time,
-    make_lookup,
+    lookup_parts,
     quota_key,
 )
-from deepalert.lookup import Cache, EgressGuard, HttpClient, RateLimiter, RetryPolicy, Secret
+from deepalert.lookup import LookupOptions, Secret
 from deepalert.models import Attribute, AttrType, ContentHost, EntityActivity, EntityURL
 
 __all__ = ["BASE_URL", "SERVICE", "greynoise_inspector", "handler"]
@@ -51,39 +52,24 @@ SERVICE = Service("greynoise", (AttrType.IPADDR,), quota=None)
 
 
 def greynoise_inspector(*, api_key: Secret | str | None = None, anonymous: bool = False,
-                        types: Iterable[str] | None = None, author: str | None = None,
-                        base_url: str = BASE_URL, cache: Cache | None = None,
-                        limiter: RateLimiter | None = None,
-                        rate: tuple[int, float] | bool | None = None,
-                        ttl: float = 21_600.0, not_found_ttl: float = 21_600.0,
-                        guard: EgressGuard | bool = True, timeout: float = 10.0,
-                        retry: RetryPolicy | None = None, **options: Any) -> Inspector[Any]:
+                        **options: Unpack[LookupOptions]) -> Inspector[Any]:
     """A GreyNoise Community inspector, ready to be a Lambda handler.
 
     Args:
         api_key: the API key (default: key ``greynoise_token`` of the JSON secret named by
             ``SECRET_ARN``).
         anonymous: send no key at all (the unauthenticated community allowance).
-        types: attribute types (only ``ipaddr``).
-        author: the inspector's name (default ``"greynoise"``).
-        base_url: the API's base URL.
-        cache: the per-indicator cache (default: memory, plus ``DEEPALERT_LOOKUP_CACHE_TABLE``).
-        limiter: the rate limiter.
-        rate: ``(calls, seconds)`` for a limiter (default: none).
-        ttl: seconds an answer is cached.
-        not_found_ttl: seconds a "nothing found" is cached.
-        guard: the egress guard (``True``: the default one).
-        timeout: seconds to wait for one answer (cut to the Lambda deadline).
-        retry: the retry policy.
-        **options: more ``@inspector`` options.
+        **options: the shared keywords, :class:`~deepalert.lookup.LookupOptions` (``types``,
+            ``rate``, ``ttl``, ``timeout``, ``max_workers``...). Defaults here: ``types`` only
+            ipaddr; ``author`` ``"greynoise"``; ``ttl`` and ``not_found_ttl`` 6 hours; no
+            ``rate`` limit.
     """
     key: Secret | str | None = None
     if not anonymous:
         key = api_key if api_key is not None else Secret(env=SECRET_ARN_ENV,
                                                          key="greynoise_token")
-    http = HttpClient(SERVICE.name, base_url=base_url, timeout=timeout, retry=retry)
-    lookup = make_lookup(SERVICE, cache=cache, limiter=limiter, rate=rate, ttl=ttl,
-                         not_found_ttl=not_found_ttl)
+    http, lookup = lookup_parts(SERVICE, options, base_url=BASE_URL, ttl=21_600.0,
+                                not_found_ttl=21_600.0)
 
     def inspect(attr: Attribute, ctx: InspectionContext) -> InspectorOutput:
         ip = attr.value.strip()
@@ -98,8 +84,7 @@ def greynoise_inspector(*, api_key: Secret | str | None = None, anonymous: bool 
         data = lookup.get("ip", ip, fetch, quota_key=quota_key(token))
         return None if data is None else _content(ip, data)
 
-    return build_inspector(SERVICE, inspect, author=author, types=types, guard=guard,
-                           options=options)
+    return build_lookup_inspector(SERVICE, inspect, options)
 
 
 handler = InspectorEnvHandler(greynoise_inspector, "deepalert.integrations.greynoise.handler")

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
+
+from typing_extensions import Unpack
 
 from deepalert.inspector import InspectionContext, Inspector, InspectorOutput
 from deepalert.integrations._inspectors import (
@@ -36,15 +37,18 @@ from deepalert.integrations._inspectors import (
     InspectorEnvHandler,
     Service,
     api_key_value,
-    build_inspector,
+    build_lookup_inspector,
     field,
     iso_time,
-    make_lookup,
+    lookup_parts,
     nonempty,
     quota_key,
     strings,
 )
-from deepalert.lookup import Cache, EgressGuard, HttpClient, RateLimiter, RetryPolicy, Secret
+from deepalert.lookup import (
+    LookupOptions,
+    Secret,
+)
 from deepalert.models import (
     Attribute,
     AttrType,
@@ -66,35 +70,21 @@ _HASH = re.compile(r"^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$")
 _MAX_PULSES = 10
 
 
-def otx_inspector(*, api_key: Secret | str | None = None, types: Iterable[str] | None = None,
-                  author: str | None = None, base_url: str = BASE_URL,
-                  cache: Cache | None = None, limiter: RateLimiter | None = None,
-                  rate: tuple[int, float] | bool | None = None, ttl: float = 21_600.0,
-                  not_found_ttl: float = 3_600.0, guard: EgressGuard | bool = True,
-                  timeout: float = 10.0, retry: RetryPolicy | None = None,
-                  **options: Any) -> Inspector[Any]:
+def otx_inspector(*, api_key: Secret | str | None = None,
+                  **options: Unpack[LookupOptions]) -> Inspector[Any]:
     """An AlienVault OTX inspector, ready to be a Lambda handler.
 
     Args:
         api_key: the API key (default: key ``otx_token`` of the JSON secret named by
             ``SECRET_ARN``).
-        types: attribute types (default: ipaddr, domain, url, filehashvalue).
-        author: the inspector's name (default ``"otx"``).
-        base_url: the API's base URL.
-        cache: the per-indicator cache (default: memory, plus ``DEEPALERT_LOOKUP_CACHE_TABLE``).
-        limiter: the rate limiter.
-        rate: ``(calls, seconds)`` for a limiter (default: none).
-        ttl: seconds an answer is cached.
-        not_found_ttl: seconds a "nothing found" is cached.
-        guard: the egress guard (``True``: the default one).
-        timeout: seconds to wait for one answer (cut to the Lambda deadline).
-        retry: the retry policy.
-        **options: more ``@inspector`` options.
+        **options: the shared keywords, :class:`~deepalert.lookup.LookupOptions` (``types``,
+            ``rate``, ``ttl``, ``timeout``, ``max_workers``...). Defaults here: ``types``
+            ipaddr, domain, url and filehashvalue; ``author`` ``"otx"``; ``ttl`` 6 hours,
+            ``not_found_ttl`` 1 hour; no ``rate`` limit.
     """
     key = api_key if api_key is not None else Secret(env=SECRET_ARN_ENV, key="otx_token")
-    http = HttpClient(SERVICE.name, base_url=base_url, timeout=timeout, retry=retry)
-    lookup = make_lookup(SERVICE, cache=cache, limiter=limiter, rate=rate, ttl=ttl,
-                         not_found_ttl=not_found_ttl)
+    http, lookup = lookup_parts(SERVICE, options, base_url=BASE_URL, ttl=21_600.0,
+                                not_found_ttl=3_600.0)
 
     def inspect(attr: Attribute, ctx: InspectionContext) -> InspectorOutput:
         request = _request(attr)
@@ -113,8 +103,7 @@ def otx_inspector(*, api_key: Secret | str | None = None, types: Iterable[str] |
         data = lookup.get(section, value, fetch, quota_key=quota_key(token))
         return None if data is None else _content(section, value, data)
 
-    return build_inspector(SERVICE, inspect, author=author, types=types, guard=guard,
-                           options=options)
+    return build_lookup_inspector(SERVICE, inspect, options)
 
 
 handler = InspectorEnvHandler(otx_inspector, "deepalert.integrations.otx.handler")

@@ -16,21 +16,22 @@ Secrets             none
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
+
+from typing_extensions import Unpack
 
 from deepalert.inspector import InspectionContext, Inspector, InspectorOutput
 from deepalert.integrations._inspectors import (
     InspectorEnvHandler,
     Service,
-    build_inspector,
+    build_lookup_inspector,
     field,
-    make_lookup,
+    lookup_parts,
     nonempty,
     strings,
 )
-from deepalert.lookup import Cache, EgressGuard, HttpClient, RateLimiter, RetryPolicy
+from deepalert.lookup import LookupOptions
 from deepalert.models import Attribute, AttrType, ContentHost, EntitySoftware, EntityURL
 
 __all__ = ["BASE_URL", "SERVICE", "handler", "shodan_internetdb_inspector"]
@@ -41,33 +42,17 @@ SERVICE = Service("shodan-internetdb", (AttrType.IPADDR,), quota=None)
 _MAX_VULNS = 10
 
 
-def shodan_internetdb_inspector(*, types: Iterable[str] | None = None,
-                                author: str | None = None, base_url: str = BASE_URL,
-                                cache: Cache | None = None, limiter: RateLimiter | None = None,
-                                rate: tuple[int, float] | bool | None = None,
-                                ttl: float = 86_400.0, not_found_ttl: float = 21_600.0,
-                                guard: EgressGuard | bool = True, timeout: float = 10.0,
-                                retry: RetryPolicy | None = None,
-                                **options: Any) -> Inspector[Any]:
+def shodan_internetdb_inspector(**options: Unpack[LookupOptions]) -> Inspector[Any]:
     """A Shodan InternetDB inspector, ready to be a Lambda handler.
 
     Args:
-        types: attribute types (only ``ipaddr``).
-        author: the inspector's name (default ``"shodan-internetdb"``).
-        base_url: the API's base URL.
-        cache: the per-indicator cache (default: memory, plus ``DEEPALERT_LOOKUP_CACHE_TABLE``).
-        limiter: the rate limiter.
-        rate: ``(calls, seconds)`` for a limiter (default: none).
-        ttl: seconds an answer is cached.
-        not_found_ttl: seconds a "nothing found" is cached.
-        guard: the egress guard (``True``: the default one).
-        timeout: seconds to wait for one answer (cut to the Lambda deadline).
-        retry: the retry policy.
-        **options: more ``@inspector`` options.
+        **options: the shared keywords, :class:`~deepalert.lookup.LookupOptions` (``types``,
+            ``rate``, ``ttl``, ``timeout``, ``max_workers``...). Defaults here: ``types`` only
+            ipaddr; ``author`` ``"shodan-internetdb"``; ``ttl`` 1 day, ``not_found_ttl`` 6
+            hours; no ``rate`` limit.
     """
-    http = HttpClient(SERVICE.name, base_url=base_url, timeout=timeout, retry=retry)
-    lookup = make_lookup(SERVICE, cache=cache, limiter=limiter, rate=rate, ttl=ttl,
-                         not_found_ttl=not_found_ttl)
+    http, lookup = lookup_parts(SERVICE, options, base_url=BASE_URL, ttl=86_400.0,
+                                not_found_ttl=21_600.0)
 
     def inspect(attr: Attribute, ctx: InspectionContext) -> InspectorOutput:
         ip = attr.value.strip()
@@ -79,8 +64,7 @@ def shodan_internetdb_inspector(*, types: Iterable[str] | None = None,
         data = lookup.get("ip", ip, fetch, quota_key="anonymous")
         return None if data is None else _content(ip, data, f"{http.base_url}/{ip}")
 
-    return build_inspector(SERVICE, inspect, author=author, types=types, guard=guard,
-                           options=options)
+    return build_lookup_inspector(SERVICE, inspect, options)
 
 
 handler = InspectorEnvHandler(shodan_internetdb_inspector,

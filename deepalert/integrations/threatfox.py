@@ -23,8 +23,9 @@ Secrets             ``SECRET_ARN``: a JSON secret with ``abusech_token``
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
+
+from typing_extensions import Unpack
 
 from deepalert.inspector import InspectionContext, Inspector, InspectorOutput
 from deepalert.integrations._abusech import abusech_key, abusech_time, post_query
@@ -32,13 +33,13 @@ from deepalert.integrations._inspectors import (
     InspectorEnvHandler,
     Service,
     api_key_value,
-    build_inspector,
+    build_lookup_inspector,
     field,
-    make_lookup,
+    lookup_parts,
     quota_key,
     strings,
 )
-from deepalert.lookup import Cache, EgressGuard, HttpClient, RateLimiter, RetryPolicy, Secret
+from deepalert.lookup import LookupOptions, Secret
 from deepalert.models import (
     Attribute,
     AttrType,
@@ -62,35 +63,20 @@ _MAX = 10
 
 
 def threatfox_inspector(*, api_key: Secret | str | None = None,
-                        types: Iterable[str] | None = None, author: str | None = None,
-                        base_url: str = BASE_URL, cache: Cache | None = None,
-                        limiter: RateLimiter | None = None,
-                        rate: tuple[int, float] | bool | None = None, ttl: float = 3_600.0,
-                        not_found_ttl: float = 3_600.0, guard: EgressGuard | bool = True,
-                        timeout: float = 10.0, retry: RetryPolicy | None = None,
-                        **options: Any) -> Inspector[Any]:
+                        **options: Unpack[LookupOptions]) -> Inspector[Any]:
     """A ThreatFox inspector, ready to be a Lambda handler.
 
     Args:
         api_key: the abuse.ch Auth-Key (default: key ``abusech_token`` of the JSON secret
             named by ``SECRET_ARN``).
-        types: attribute types (default: ipaddr, domain, url, filehashvalue).
-        author: the inspector's name (default ``"threatfox"``).
-        base_url: the API's base URL.
-        cache: the per-indicator cache (default: memory, plus ``DEEPALERT_LOOKUP_CACHE_TABLE``).
-        limiter: the rate limiter.
-        rate: ``(calls, seconds)`` for a limiter (default: none).
-        ttl: seconds an answer is cached.
-        not_found_ttl: seconds a "nothing found" is cached.
-        guard: the egress guard (``True``: the default one).
-        timeout: seconds to wait for one answer (cut to the Lambda deadline).
-        retry: the retry policy.
-        **options: more ``@inspector`` options.
+        **options: the shared keywords, :class:`~deepalert.lookup.LookupOptions` (``types``,
+            ``rate``, ``ttl``, ``timeout``, ``max_workers``...). Defaults here: ``types``
+            ipaddr, domain, url and filehashvalue; ``author`` ``"threatfox"``; ``ttl`` and
+            ``not_found_ttl`` 1 hour; no ``rate`` limit.
     """
     key = abusech_key(api_key)
-    http = HttpClient(SERVICE.name, base_url=base_url, timeout=timeout, retry=retry)
-    lookup = make_lookup(SERVICE, cache=cache, limiter=limiter, rate=rate, ttl=ttl,
-                         not_found_ttl=not_found_ttl)
+    http, lookup = lookup_parts(SERVICE, options, base_url=BASE_URL, ttl=3_600.0,
+                                not_found_ttl=3_600.0)
 
     def inspect(attr: Attribute, ctx: InspectionContext) -> InspectorOutput:
         value = attr.value.strip()
@@ -115,8 +101,7 @@ def threatfox_inspector(*, api_key: Secret | str | None = None,
             return _binary(value.lower(), data)
         return _host(value if attr.type == AttrType.IPADDR else "", data)
 
-    return build_inspector(SERVICE, inspect, author=author, types=types, guard=guard,
-                           options=options)
+    return build_lookup_inspector(SERVICE, inspect, options)
 
 
 handler = InspectorEnvHandler(threatfox_inspector, "deepalert.integrations.threatfox.handler")

@@ -27,8 +27,9 @@ Secrets             ``SECRET_ARN``: a JSON secret with ``abusech_token`` (the ab
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import Any
+
+from typing_extensions import Unpack
 
 from deepalert.inspector import InspectionContext, Inspector, InspectorOutput
 from deepalert.integrations._abusech import abusech_key, abusech_time, post_query
@@ -36,13 +37,16 @@ from deepalert.integrations._inspectors import (
     InspectorEnvHandler,
     Service,
     api_key_value,
-    build_inspector,
+    build_lookup_inspector,
     field,
-    make_lookup,
+    lookup_parts,
     quota_key,
     strings,
 )
-from deepalert.lookup import Cache, EgressGuard, HttpClient, RateLimiter, RetryPolicy, Secret
+from deepalert.lookup import (
+    LookupOptions,
+    Secret,
+)
 from deepalert.models import (
     Attribute,
     AttrType,
@@ -65,35 +69,20 @@ _MAX = 10
 
 
 def urlhaus_inspector(*, api_key: Secret | str | None = None,
-                      types: Iterable[str] | None = None, author: str | None = None,
-                      base_url: str = BASE_URL, cache: Cache | None = None,
-                      limiter: RateLimiter | None = None,
-                      rate: tuple[int, float] | bool | None = None, ttl: float = 3_600.0,
-                      not_found_ttl: float = 3_600.0, guard: EgressGuard | bool = True,
-                      timeout: float = 10.0, retry: RetryPolicy | None = None,
-                      **options: Any) -> Inspector[Any]:
+                      **options: Unpack[LookupOptions]) -> Inspector[Any]:
     """A URLhaus inspector, ready to be a Lambda handler.
 
     Args:
         api_key: the abuse.ch Auth-Key (default: key ``abusech_token`` of the JSON secret
             named by ``SECRET_ARN``).
-        types: attribute types (default: url, domain, ipaddr, filehashvalue).
-        author: the inspector's name (default ``"urlhaus"``).
-        base_url: the API's base URL.
-        cache: the per-indicator cache (default: memory, plus ``DEEPALERT_LOOKUP_CACHE_TABLE``).
-        limiter: the rate limiter.
-        rate: ``(calls, seconds)`` for a limiter (default: none).
-        ttl: seconds an answer is cached.
-        not_found_ttl: seconds a "nothing found" is cached.
-        guard: the egress guard (``True``: the default one).
-        timeout: seconds to wait for one answer (cut to the Lambda deadline).
-        retry: the retry policy.
-        **options: more ``@inspector`` options.
+        **options: the shared keywords, :class:`~deepalert.lookup.LookupOptions` (``types``,
+            ``rate``, ``ttl``, ``timeout``, ``max_workers``...). Defaults here: ``types`` url,
+            domain, ipaddr and filehashvalue; ``author`` ``"urlhaus"``; ``ttl`` and
+            ``not_found_ttl`` 1 hour; no ``rate`` limit.
     """
     key = abusech_key(api_key)
-    http = HttpClient(SERVICE.name, base_url=base_url, timeout=timeout, retry=retry)
-    lookup = make_lookup(SERVICE, cache=cache, limiter=limiter, rate=rate, ttl=ttl,
-                         not_found_ttl=not_found_ttl)
+    http, lookup = lookup_parts(SERVICE, options, base_url=BASE_URL, ttl=3_600.0,
+                                not_found_ttl=3_600.0)
 
     def inspect(attr: Attribute, ctx: InspectionContext) -> InspectorOutput:
         value = attr.value.strip()
@@ -119,8 +108,7 @@ def urlhaus_inspector(*, api_key: Secret | str | None = None,
         data = lookup.get(kind, value, fetch, quota_key=quota_key(token))
         return None if data is None else _CONTENT[kind](data)
 
-    return build_inspector(SERVICE, inspect, author=author, types=types, guard=guard,
-                           options=options)
+    return build_lookup_inspector(SERVICE, inspect, options)
 
 
 handler = InspectorEnvHandler(urlhaus_inspector, "deepalert.integrations.urlhaus.handler")

@@ -38,9 +38,10 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
+
+from typing_extensions import Unpack
 
 from deepalert.inspector import InspectionContext, Inspector, InspectorOutput
 from deepalert.integrations._inspectors import (
@@ -48,14 +49,14 @@ from deepalert.integrations._inspectors import (
     InspectorEnvHandler,
     Service,
     api_key_value,
-    build_inspector,
+    build_lookup_inspector,
     epoch,
     field,
-    make_lookup,
+    lookup_parts,
     nonempty,
     quota_key,
 )
-from deepalert.lookup import Cache, EgressGuard, HttpClient, RateLimiter, RetryPolicy, Secret
+from deepalert.lookup import LookupOptions, Secret
 from deepalert.models import (
     Attribute,
     AttrType,
@@ -81,38 +82,21 @@ _RELATED_DNS = ("CNAME", "NS", "MX")
 
 
 def virustotal_inspector(*, api_key: Secret | str | None = None,
-                         types: Iterable[str] | None = None, author: str | None = None,
-                         base_url: str = BASE_URL, cache: Cache | None = None,
-                         limiter: RateLimiter | None = None,
-                         rate: tuple[int, float] | bool | None = True,
-                         ttl: float = 86_400.0, not_found_ttl: float = 3_600.0,
-                         guard: EgressGuard | bool = True, timeout: float = 10.0,
-                         retry: RetryPolicy | None = None, **options: Any) -> Inspector[Any]:
+                         **options: Unpack[LookupOptions]) -> Inspector[Any]:
     """A VirusTotal v3 inspector, ready to be a Lambda handler.
 
     Args:
         api_key: the API key: a :class:`~deepalert.lookup.Secret` (default: key
             ``virustotal_token`` of the JSON secret named by ``SECRET_ARN``) or the key.
-        types: attribute types to look up (default: ipaddr, domain, url, filehashvalue).
-        author: the inspector's name (default ``"virustotal"``).
-        base_url: the API's base URL.
-        cache: the per-indicator cache (default: memory, plus the DynamoDB table named by
-            ``DEEPALERT_LOOKUP_CACHE_TABLE``).
-        limiter: the rate limiter (default: a bucket for ``rate``, kept in the DynamoDB table
-            named by ``DEEPALERT_RATE_LIMIT_TABLE`` when set).
-        rate: ``(calls, seconds)`` for the default limiter; ``True``: the public API's 4 a
-            minute; ``None``: no limit (premium keys).
-        ttl: seconds an answer is cached.
-        not_found_ttl: seconds "unknown to VirusTotal" is cached.
-        guard: the egress guard (``True``: the default one; ``False``: none).
-        timeout: seconds to wait for one answer (cut to the Lambda deadline).
-        retry: the retry policy (default :class:`~deepalert.lookup.RetryPolicy`).
-        **options: more ``@inspector`` options, such as ``max_workers``.
+        **options: the shared keywords, :class:`~deepalert.lookup.LookupOptions` (``types``,
+            ``rate``, ``ttl``, ``timeout``, ``max_workers``...). Defaults here: ``types``
+            ipaddr, domain, url and filehashvalue; ``author`` ``"virustotal"``; ``ttl`` 1 day,
+            ``not_found_ttl`` 1 hour; ``rate=True``: the public API's 4 a minute (``None`` for
+            premium keys).
     """
     key = api_key if api_key is not None else Secret(env=SECRET_ARN_ENV, key="virustotal_token")
-    http = HttpClient(SERVICE.name, base_url=base_url, timeout=timeout, retry=retry)
-    lookup = make_lookup(SERVICE, cache=cache, limiter=limiter, rate=rate, ttl=ttl,
-                         not_found_ttl=not_found_ttl)
+    http, lookup = lookup_parts(SERVICE, options, base_url=BASE_URL, ttl=86_400.0,
+                                not_found_ttl=3_600.0, rate=True)
 
     def inspect(attr: Attribute, ctx: InspectionContext) -> InspectorOutput:
         request = _request(attr)
@@ -133,8 +117,7 @@ def virustotal_inspector(*, api_key: Secret | str | None = None,
                              quota_key=quota_key(token))
         return None if summary is None else _content(kind, value, summary)
 
-    return build_inspector(SERVICE, inspect, author=author, types=types, guard=guard,
-                           options=options)
+    return build_lookup_inspector(SERVICE, inspect, options)
 
 
 handler = InspectorEnvHandler(virustotal_inspector, "deepalert.integrations.virustotal.handler")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from deepalert._lambda import PartialBatchResponse
 from deepalert.core._clock import Clock
-from deepalert.core._core import Core, CoreSettings, LateAlertPolicy, Receipt
+from deepalert.core._core import Core, CoreSettings, LateAlertPolicy, Receipt, review_verdict
 from deepalert.core._store import ReportStore
 from deepalert.errors import DeepAlertError
 from deepalert.local._clock import ManualClock
@@ -415,13 +415,30 @@ class LocalPipeline:
                     head.id, self._sources.get(head.id), _traceback(exc)))
 
     def invoke_reviewer(self, report: str) -> str | None:
-        """Invoke the reviewer as Step Functions does: the report JSON is the event."""
+        """Invoke the reviewer as Step Functions does: the report JSON is the event.
+
+        As on the core on AWS, a reviewer that raises, or whose output is not a ReportResult,
+        means ``unclassified`` (its reason names only the error's type); what went wrong is in
+        :attr:`errors`, redacted.
+        """
         if self.reviewer is None:
             return '{"severity":"unclassified","reason":"no reviewer configured"}'
-        result = self.reviewer(json.loads(report), self._context)
-        if result is None:
-            return None
-        return json.dumps(result, ensure_ascii=False)
+        try:
+            result = self.reviewer(json.loads(report), self._context)
+        except Exception as exc:
+            outcome, _ = review_verdict(None, failed=True, error_type=type(exc).__name__)
+            self._reviewer_error(report, f"raised {type(exc).__name__}: {exc}", _traceback(exc))
+            return outcome.to_json()
+        outcome, problem = review_verdict(result)
+        if problem is not None:
+            self._reviewer_error(report, problem)
+        return outcome.to_json()
+
+    def _reviewer_error(self, report: str, what: str, trace: str | None = None) -> None:
+        report_id = Report.from_json(report).id
+        self.errors.append(PipelineError(
+            "reviewer", f"{_name(self.reviewer)} {what}; the report is published unclassified",
+            report_id, self._sources.get(report_id), trace))
 
     # --- inside the pipeline -----------------------------------------------------------------
 
@@ -431,10 +448,8 @@ class LocalPipeline:
         except Exception as exc:
             report_id = Report.from_json(report).id
             self.errors.append(PipelineError(
-                "reviewer",
-                f"{_name(self.reviewer)} raised {type(exc).__name__}: {exc}; the report is "
-                "not published (as in the Go core)", report_id, self._sources.get(report_id),
-                _traceback(exc)))
+                "reviewer", f"the review failed: {type(exc).__name__}: {exc}; the report is "
+                "not published", report_id, self._sources.get(report_id), _traceback(exc)))
 
     def _deliver_tasks(self) -> None:
         # In chunks, each followed by collecting its findings, so that the messages in flight

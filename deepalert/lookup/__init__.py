@@ -38,6 +38,7 @@ from deepalert.lookup._lookup import (
     cache_from_env,
     limiter_from_env,
 )
+from deepalert.lookup._options import InspectorOptions, LookupOptions
 from deepalert.lookup._ratelimit import DynamoDBTokenBucket, RateLimiter, TokenBucket, key_id
 from deepalert.lookup._secrets import Secret, SecretSource, clear_secret_cache
 
@@ -54,8 +55,10 @@ __all__ = [
     "EgressGuard",
     "HttpClient",
     "HttpResponse",
+    "InspectorOptions",
     "Lookup",
     "LookupFailedError",
+    "LookupOptions",
     "LookupStats",
     "LookupTimeoutError",
     "MalformedResponseError",

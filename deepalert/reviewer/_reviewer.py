@@ -242,7 +242,8 @@ def reviewer(func: Callable[P, R] | None = None, /, *,
         on_error: ``"unclassified"`` (default) publishes the report as unclassified, with a
             reason naming the exception type, when the function raises or returns a value
             the core could not read; ``"raise"`` fails the invocation as a Go reviewer
-            does, and the core then never publishes the report.
+            does: the Go core then never publishes the report, while this SDK's cores
+            (local and on AWS) publish it ``unclassified``, naming the exception type.
         cases: :class:`Case` objects, run by pytest and ``deepalert cases``.
 
     Raises:

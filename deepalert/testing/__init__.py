@@ -28,7 +28,7 @@ from deepalert.testing._reports import (
     make_report,
     make_section,
 )
-from deepalert.testing._roles import EmitRun, ReviewRun, run_emitter, run_reviewer
+from deepalert.testing._roles import EmitRun, EmitterHandler, ReviewRun, run_emitter, run_reviewer
 from deepalert.testing._sink import MemorySink, SentMessage
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "CannedResponse",
     "CoreFunction",
     "EmitRun",
+    "EmitterHandler",
     "Execution",
     "FakeLambdaContext",
     "FakeSecretStore",

@@ -8,16 +8,34 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from deepalert._lambda import LambdaContext, PartialBatchResponse
-from deepalert.emitter import Emitter
 from deepalert.models import Report, ReportResult, ReportStatus, Severity
-from deepalert.reviewer import Reviewer
 from deepalert.testing._context import FakeLambdaContext
 from deepalert.testing._events import direct_event, message_ids, sns_event, sqs_sns_event
 
-__all__ = ["EmitRun", "ReviewRun", "run_emitter", "run_reviewer"]
+if TYPE_CHECKING:
+    from deepalert.local import ReviewerLike
+
+__all__ = ["EmitRun", "EmitterHandler", "ReviewRun", "run_emitter", "run_reviewer"]
+
+
+class EmitterHandler(Protocol):
+    """What :func:`run_emitter` needs of an emitter: its Lambda handler and its filters.
+
+    An ``@emitter`` object fits, and so do the ready emitters of :mod:`deepalert.integrations`
+    (``slack_emitter(...)``) and their environment-configured handlers
+    (``deepalert.integrations.slack.handler``).
+    """
+
+    def accepts(self, report: Report) -> bool:
+        """Whether the filters let ``report`` through."""
+        ...
+
+    def __call__(self, event: Any, context: Any = None) -> Any:
+        """Handle an SNS event (or an SQS event of SNS envelopes)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -27,7 +45,8 @@ class ReviewRun:
     Attributes:
         response: what the handler returned, as Step Functions receives it (``None`` for a
             ``null`` result, or when the handler raised).
-        published: False when the handler raised: the core then never publishes the report.
+        published: False when the handler raised: the Go core then never publishes the
+            report (this SDK's cores, local and on AWS, publish it ``unclassified``).
         severity: the severity the core publishes (an empty or missing one becomes
             ``unclassified``); ``""`` when the report is not published.
         reason: the reviewer's reason.
@@ -44,12 +63,16 @@ class ReviewRun:
     error: BaseException | None = field(default=None, repr=False, compare=False)
 
 
-def run_reviewer(reviewer: Reviewer[Any, Any], report: Report, *,
+def run_reviewer(reviewer: ReviewerLike, report: Report, *,
                  context: LambdaContext | None = None) -> ReviewRun:
     """Invoke the reviewer's handler as the review state machine does, and follow the core.
 
     Exceptions from the handler are recorded in the result (``published=False``), since
-    that is what they mean to the core.
+    that is what they mean to the Go core.
+
+    Args:
+        reviewer: a ``@reviewer`` object, or any reviewer Lambda handler
+            (:class:`~deepalert.local.ReviewerLike`).
 
     Example::
 
@@ -58,7 +81,7 @@ def run_reviewer(reviewer: Reviewer[Any, Any], report: Report, *,
     """
     try:
         response = reviewer(direct_event(report), context or FakeLambdaContext())
-    except Exception as exc:  # a failed invocation: the core drops the report
+    except Exception as exc:  # a failed invocation: the Go core drops the report
         return ReviewRun(None, False, "", "", None, exc)
     result = (ReportResult.from_json(json.dumps(response)) if response is not None
               else ReportResult())
@@ -87,12 +110,14 @@ class EmitRun:
     error: BaseException | None = field(default=None, repr=False, compare=False)
 
 
-def run_emitter(emitter: Emitter[Any, Any], report: Report, *,
+def run_emitter(emitter: EmitterHandler, report: Report, *,
                 via: Literal["sns", "sqs"] = "sns",
                 context: LambdaContext | None = None) -> EmitRun:
     """Deliver one report to the emitter's handler as the report topic does.
 
     Args:
+        emitter: an ``@emitter`` object, a ready emitter of :mod:`deepalert.integrations`
+            or its handler (anything :class:`EmitterHandler`).
         via: ``"sns"`` (the function subscribed to the topic) or ``"sqs"`` (a queue
             subscribed to the topic, its bodies SNS envelopes).
         context: the Lambda context; a :class:`FakeLambdaContext` by default.

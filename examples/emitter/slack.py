@@ -5,8 +5,10 @@
   loopback address, for tests).
 * When ``SLACK_WEBHOOK_URL`` is not set, the message is printed to standard error instead of
   posted (a dry run), so the example is useful offline, in ``deepalert run`` for instance.
-* Alert and attribute values are attacker controlled: ``&``, ``<`` and ``>`` are escaped
-  for Slack's mrkdwn, so a description cannot write ``<!channel>`` or a disguised link.
+* The message is :func:`deepalert.render.render_slack`'s Block Kit rendering, the one the
+  ready Slack emitter posts: alert and attribute values (attacker controlled) are plain text,
+  escaped, so a description cannot write ``<!channel>`` or a disguised link, and Slack's size
+  limits hold.
 * A failed post (an HTTP error, a timeout, a redirect) raises :class:`WebhookError`, so the
   record fails and SNS or SQS delivers it again.
 
@@ -27,12 +29,11 @@ from urllib.parse import urlsplit
 
 from deepalert import Report, Severity
 from deepalert.emitter import emitter
+from deepalert.render import render_slack
 
 __all__ = [
     "WEBHOOK_ENV",
     "WebhookError",
-    "build_message",
-    "escape",
     "post",
     "post_to_slack",
     "time_left",
@@ -41,63 +42,11 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 WEBHOOK_ENV = "SLACK_WEBHOOK_URL"
-COLORS = {"urgent": "#d50200", "unclassified": "#de9e31", "safe": "#2eb886"}
-MAX_ATTRIBUTES = 20
-MAX_TEXT = 500
 TIMEOUT_SECONDS = 10.0
 
 
 class WebhookError(Exception):
     """The webhook did not take the message. The message never contains the URL."""
-
-
-def escape(text: str) -> str:
-    """Escape text for Slack mrkdwn: ``&``, ``<`` and ``>`` become entities."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def clip(text: str, limit: int = MAX_TEXT) -> str:
-    """Text cut to ``limit`` characters, marking the cut with an ellipsis."""
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
-def build_message(report: Report) -> dict[str, Any]:
-    """The webhook payload for a report: every alert's rule, the verdict, the attributes.
-
-    Every value from the report is escaped; titles come from all alerts, never only
-    ``alerts[0]``, which the core fills in no particular order.
-    """
-    severity = report.result.severity or Severity.UNCLASSIFIED.value
-    alerts = report.alerts or []
-    rules = sorted({alert.rule_name or alert.rule_id for alert in alerts})
-    detectors = sorted({alert.detector for alert in alerts})
-    title = f"[{severity}] " + (", ".join(rules) or "report without alerts")
-    descriptions = sorted({alert.description for alert in alerts if alert.description})
-    attributes = report.find_attributes()
-    lines = [f"• {escape(a.type)} `{escape(clip(a.value, 200))}` "
-             f"({escape(', '.join(a.context or []) or 'no context')})"
-             for a in attributes[:MAX_ATTRIBUTES]]
-    if len(attributes) > MAX_ATTRIBUTES:
-        lines.append(f"… and {len(attributes) - MAX_ATTRIBUTES} more")
-    text = "\n".join([escape(clip(d)) for d in descriptions[:5]] + lines)
-    return {
-        "text": escape(clip(title, 150)),
-        "attachments": [{
-            "color": COLORS.get(severity, COLORS["unclassified"]),
-            "title": escape(clip(title, 150)),
-            "text": text,
-            "mrkdwn_in": ["text", "fields"],
-            "fields": [
-                {"title": "Severity", "value": escape(severity), "short": True},
-                {"title": "Report ID", "value": escape(report.id), "short": True},
-                {"title": "Reason", "value": escape(clip(report.result.reason or "-")),
-                 "short": False},
-                {"title": "Detectors", "value": escape(", ".join(detectors) or "-"),
-                 "short": True},
-                {"title": "Alerts", "value": str(len(alerts)), "short": True},
-            ],
-        }],
-    }
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -174,7 +123,7 @@ def post_to_slack(report: Report, context: object = None) -> None:
 
         SLACK_WEBHOOK_URL=https://hooks.slack.com/services/... deepalert run ...
     """
-    message = build_message(report)
+    message = render_slack(report)
     url = os.environ.get(WEBHOOK_ENV, "").strip()
     if not url:
         print(f"[{WEBHOOK_ENV} is not set: the Slack message for report {report.id} "

@@ -9,10 +9,9 @@ import logging
 import socket
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from deepalert import Report, ReportStatus
+from deepalert.render import render_slack
 from deepalert.testing import (
     FakeLambdaContext,
     make_alert,
@@ -25,7 +24,7 @@ from deepalert.testing import (
 )
 from examples.emitter import slack
 from examples.emitter.conftest import SECRET_PATH, Receiver
-from examples.emitter.slack import WebhookError, escape, post_to_slack
+from examples.emitter.slack import WebhookError, post_to_slack
 
 SECRET = SECRET_PATH.rsplit("/", 1)[-1]
 
@@ -39,18 +38,15 @@ def published(severity: str = "urgent", **kwargs: object) -> Report:
 
 
 def test_a_published_urgent_report_is_posted_once(webhook: Receiver) -> None:
-    """An urgent published report becomes one webhook message with its verdict and rule."""
-    run = run_emitter(post_to_slack, published())
+    """An urgent published report becomes one webhook message: its Block Kit rendering."""
+    report = published()
+    run = run_emitter(post_to_slack, report)
     assert (run.ran, run.failed) == (True, False)
     assert webhook.paths == [SECRET_PATH]
     [message] = webhook.messages
-    assert message["text"] == "[urgent] SSH brute force"
-    attachment = message["attachments"][0]
-    assert attachment["color"] == "#d50200"
-    assert {"title": "Report ID", "value": "r-1", "short": True} in attachment["fields"]
-    assert {"title": "Reason", "value": "policy said so", "short": False} in \
-        attachment["fields"]
-    assert "• ipaddr `198.51.100.7` (remote)" in attachment["text"]
+    assert message == render_slack(report)
+    assert message["text"] == "[URGENT] SSH brute force (report r-1): policy said so"
+    assert "• ipaddr 198.51.100.7 (remote)" in str(message["blocks"])
 
 
 @pytest.mark.parametrize("report", [
@@ -67,10 +63,10 @@ def test_safe_reports_and_snapshots_are_not_posted(webhook: Receiver, report: Re
 def test_an_unclassified_report_is_posted(webhook: Receiver) -> None:
     """Unclassified reports (including an empty severity) need a human and are posted."""
     run_emitter(post_to_slack, published(severity=""))
-    assert webhook.messages[0]["text"].startswith("[unclassified]")
+    assert webhook.messages[0]["text"].startswith("[UNCLASSIFIED]")
 
 
-def test_attacker_text_is_escaped_for_slack_mrkdwn(webhook: Receiver) -> None:
+def test_attacker_text_arrives_escaped(webhook: Receiver) -> None:
     """&, < and > in alert and attribute values arrive escaped: no mentions, no fake links."""
     evil = "<!channel> & <https://evil.example|click here>"
     report = make_report(
@@ -79,37 +75,33 @@ def test_attacker_text_is_escaped_for_slack_mrkdwn(webhook: Receiver) -> None:
         status="published", severity="urgent", reason=evil)
     run_emitter(post_to_slack, report)
     [message] = webhook.messages
-    escaped = "&lt;!channel&gt; &amp; &lt;https://evil.example|click here&gt;"
     text = str(message)
     assert "<!channel>" not in text
     assert "<@U123>" not in text
     assert "<https://evil" not in text
-    assert message["text"] == "[urgent] &lt;@U123&gt; rule"
-    assert escaped in message["attachments"][0]["text"]
-    assert {"title": "Reason", "value": escaped, "short": False} in \
-        message["attachments"][0]["fields"]
+    assert "&lt;!channel&gt; &amp; &lt;https://evil.example|click here&gt;" in text
 
 
 def test_rules_come_from_every_alert_not_the_first(webhook: Receiver) -> None:
     """The title names every alert's rule, since alerts come in no particular order."""
     report = make_report(make_alert(rule_id="b", rule_name="Rule B"),
                          make_alert(rule_id="a", rule_name="Rule A"),
-                         status="published", severity="urgent")
+                         status="published", severity="urgent", id="r-2")
     run_emitter(post_to_slack, report)
-    assert webhook.messages[0]["text"] == "[urgent] Rule A, Rule B"
+    assert webhook.messages[0]["text"].startswith("[URGENT] Rule A, Rule B (report r-2)")
 
 
-def test_long_values_and_many_attributes_are_cut(webhook: Receiver) -> None:
-    """Huge descriptions are clipped and at most 20 attributes are listed."""
-    attrs = [make_attribute("ipaddr", f"192.0.2.{i}", "remote") for i in range(30)]
+def test_a_huge_report_stays_within_slack_limits(webhook: Receiver) -> None:
+    """A huge description and 300 attributes still make a message Slack accepts."""
+    attrs = [make_attribute("ipaddr", f"192.0.2.{i}", "remote") for i in range(300)]
     report = make_report(make_alert(*attrs, description="x" * 5000),
                          status="published", severity="urgent")
     run_emitter(post_to_slack, report)
-    text = webhook.messages[0]["attachments"][0]["text"]
-    assert "x" * 499 + "…" in text
-    assert "x" * 500 not in text
-    assert text.count("• ipaddr") == 20
-    assert "… and 10 more" in text
+    [message] = webhook.messages
+    assert len(message["blocks"]) <= 50
+    assert all(len(block.get("text", {}).get("text", "")) <= 3000
+               for block in message["blocks"])
+    assert "more attributes" in str(message["blocks"])
 
 
 def test_an_http_error_fails_the_record_without_revealing_the_url(
@@ -180,16 +172,7 @@ def test_without_a_webhook_url_the_message_is_printed_not_posted(
     assert post_to_slack.emit(published())
     err = capsys.readouterr().err
     assert "SLACK_WEBHOOK_URL is not set" in err
-    assert '"text": "[urgent] SSH brute force"' in err
-
-
-@given(st.text())
-def test_escaped_text_has_no_markup_and_reads_back_as_written(text: str) -> None:
-    """Any text escapes to one without < or >, and unescaping gives the text back."""
-    escaped = escape(text)
-    assert "<" not in escaped
-    assert ">" not in escaped
-    assert escaped.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == text
+    assert '"text": "[URGENT] SSH brute force (report r-1): policy said so"' in err
 
 
 @pytest.mark.parametrize(("left_ms", "timeout"), [(60_000, 10.0), (3_000, 2.0), (100, 0.5)])

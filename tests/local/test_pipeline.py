@@ -15,6 +15,7 @@ from deepalert import (
     ContentUser,
     Report,
     ReportResult,
+    ReportStatus,
     Severity,
     Task,
     TaskResult,
@@ -326,20 +327,52 @@ def test_a_failing_inspector_is_reported_and_the_others_still_count(clock: Manua
     assert [len(s.users or []) for s in report.sections or []] == [1]
 
 
-def test_a_failing_reviewer_in_raise_mode_means_no_publication(clock: ManualClock) -> None:
-    """As in the Go core, a reviewer error leaves the report unpublished; it is reported."""
+def test_a_failing_reviewer_in_raise_mode_publishes_unclassified(clock: ManualClock) -> None:
+    """As on the core on AWS: the report is published unclassified, the reason naming only the
+    error's type; the error itself is in ``errors``, redacted."""
+    hook = "https://hooks.slack.com/services/T01ABC/B02DEF/s3cr3tPart"
 
     @reviewer(on_error="raise")
     def review(report: Report) -> ReportResult:
-        raise ValueError("policy bug")
+        raise ValueError(f"policy bug posting to {hook}")
+
+    pipeline = LocalPipeline(reviewer=review, clock=clock)
+    receipt = pipeline.submit(ip_alert("192.0.2.1"), source="alerts.jsonl line 1")
+    pipeline.run()
+    (report,) = pipeline.published()
+    assert report.id == receipt.report_id
+    assert report.status == ReportStatus.PUBLISHED
+    assert report.result.severity == Severity.UNCLASSIFIED
+    assert report.result.reason == "the reviewer failed (ValueError); see its logs"
+    (error,) = pipeline.errors
+    assert error.stage == "reviewer"
+    assert error.report_id == receipt.report_id
+    assert error.source == "alerts.jsonl line 1"
+    assert "policy bug" in error.detail
+    assert "published unclassified" in error.detail
+    assert "s3cr3tPart" not in error.detail
+    assert error.traceback is not None
+    assert "s3cr3tPart" not in error.traceback
+
+
+@pytest.mark.parametrize(("output", "reason"), [
+    (["urgent"], "the reviewer returned a list, not a ReportResult"),
+    ({"severity": 3}, "the reviewer's result could not be read"),
+])
+def test_a_reviewer_output_that_is_no_verdict_publishes_unclassified(
+        clock: ManualClock, output: object, reason: str) -> None:
+    """The same outputs the core on AWS publishes unclassified (submit_report)."""
+
+    def review(event: object, context: object) -> object:
+        return output
 
     pipeline = LocalPipeline(reviewer=review, clock=clock)
     pipeline.submit(ip_alert("192.0.2.1"))
     pipeline.run()
-    assert pipeline.published() == []
+    (report,) = pipeline.published()
+    assert (report.result.severity, report.result.reason) == (Severity.UNCLASSIFIED, reason)
     (error,) = pipeline.errors
     assert error.stage == "reviewer"
-    assert "policy bug" in error.detail
 
 
 def test_a_finding_the_core_cannot_decode_is_refused_and_the_report_survives(

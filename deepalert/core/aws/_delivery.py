@@ -105,7 +105,7 @@ from datetime import timedelta
 from typing import Any
 
 from deepalert._lambda._aws import error_code
-from deepalert._lambda._sqs import BatchSender, OutMessage
+from deepalert._lambda._sqs import BatchSender, OutMessage, TopicClient
 from deepalert.errors import DeliveryError
 
 __all__ = [
@@ -145,21 +145,6 @@ def execution_name(report_id: str, execution_input: str) -> str:
     return f"{safe}-{digest}"
 
 
-class _TopicClient:
-    """Lets :class:`BatchSender` (written for SQS) publish to SNS with ``PublishBatch``."""
-
-    def __init__(self, sns: Any) -> None:
-        self._sns = sns
-
-    def send_message_batch(self, *, QueueUrl: str, Entries: list[dict[str, Any]]
-                           ) -> dict[str, Any]:
-        response: dict[str, Any] = self._sns.publish_batch(
-            TopicArn=QueueUrl,
-            PublishBatchRequestEntries=[{"Id": e["Id"], "Message": e["MessageBody"]}
-                                        for e in Entries])
-        return response
-
-
 class AwsDelivery:
     """The core's :class:`~deepalert.core.Delivery` on SNS and Step Functions.
 
@@ -186,7 +171,7 @@ class AwsDelivery:
         self.inspector_machine = inspector_machine
         self.review_machine = review_machine
         self._outbox: list[OutMessage] = []
-        self._sender = BatchSender(lambda _arn: _TopicClient(self._sns),
+        self._sender = BatchSender(lambda _arn: TopicClient(self._sns),
                                    max_batch_bytes=SNS_MAX_BYTES)
 
     # --- Delivery ----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 
 from deepalert._lambda import BatchItemFailure, PartialBatchResponse, unpack_event
 from deepalert.core._clock import Clock, SystemClock
-from deepalert.core._core import Core, CoreSettings, verdict
+from deepalert.core._core import Core, CoreSettings, review_verdict
 from deepalert.core.aws._delivery import AwsDelivery, MessageTooLargeError
 from deepalert.core.aws._store import DynamoStore
 from deepalert.errors import (
@@ -233,26 +233,11 @@ def submit_report(event: Any, context: Any) -> dict[str, Any]:
     state = _state(event, "submit_report")
     report_id = state["id"]
     error = state.get("error")
-    result = state.get("result")
-    if error is not None:
-        name = error.get("Error") if isinstance(error, Mapping) else None
-        reason = f"the reviewer failed ({name or 'unknown error'}); see its logs"
-        _log.warning("report %s: %s", report_id, reason)
-        result_json: str | None = _text({"severity": "unclassified", "reason": reason})
-    elif result is None or result == {}:
-        result_json = None
-    elif not isinstance(result, Mapping):
-        reason = f"the reviewer returned a {type(result).__name__}, not a ReportResult"
-        _log.warning("report %s: %s", report_id, reason)
-        result_json = _text({"severity": "unclassified", "reason": reason})
-    else:
-        result_json = _text(result)
-    try:
-        outcome = verdict(result_json)
-    except DeepAlertError as exc:
-        _log.warning("report %s: unreadable verdict: %s", report_id, exc)
-        outcome = verdict(_text({"severity": "unclassified",
-                                 "reason": "the reviewer's result could not be read"}))
+    name = error.get("Error") if isinstance(error, Mapping) else None
+    outcome, problem = review_verdict(state.get("result"), failed=error is not None,
+                                      error_type=name if isinstance(name, str) else None)
+    if problem is not None:
+        _log.warning("report %s: %s", report_id, problem)
     if _runtime().core.store_verdict(report_id, outcome) is None:
         raise DeepAlertError(f"report {report_id} is not in the table")
     return {"report_id": report_id, "status": "published",

@@ -30,11 +30,15 @@ from deepalert.testing import (
     CannedHttpServer,
     CannedResponse,
     FakeLambdaContext,
-    FakeSecretStore,
     run_emitter,
-    sqs_sns_event,
 )
-from tests.integrations.emitters.conftest import REPORT_ID, Sleeps, fast_client, urgent_report
+from tests.integrations.emitters.conftest import (
+    REPORT_ID,
+    Sleeps,
+    deliver_twice,
+    fast_client,
+    urgent_report,
+)
 
 REPO = "acme/security-alerts"
 TOKEN = "github_pat_SECRET0000000000"
@@ -94,10 +98,7 @@ def test_redelivery_opens_one_issue(server, sleeps, store) -> None:
     """The same publication delivered twice opens one issue, though search lags behind."""
     server.route(SEARCH, search())  # GitHub's index has not caught up
     server.route(CREATE, created())
-    emitter = _emitter(server, sleeps, store)
-    event = sqs_sns_event(urgent_report())
-    emitter(event, FakeLambdaContext())
-    emitter(event, FakeLambdaContext())
+    deliver_twice(_emitter(server, sleeps, store), urgent_report())
     assert [r.method for r in server.requests].count("POST") == 1
 
 
@@ -244,21 +245,14 @@ def test_token_never_logged(server, sleeps, store, caplog) -> None:
     assert TOKEN not in repr(emitter)
 
 
-def test_env_handler(server, monkeypatch) -> None:
+def test_env_handler(server, call_env_handler) -> None:
     """The ready handler takes the repository, labels and API URL from the environment."""
     server.route(SEARCH, search())
     server.route(CREATE, created())
-    monkeypatch.setenv("SECRET_ARN", "deepalert/github")
-    monkeypatch.setenv("GITHUB_REPO", REPO)
-    monkeypatch.setenv("GITHUB_LABELS", "security, deepalert")
-    monkeypatch.setenv("GITHUB_API_URL", server.url)
-    handler.reset()
-    try:
-        with FakeSecretStore({"deepalert/github": {"github_token": TOKEN}}).install():
-            response = handler(sqs_sns_event(urgent_report(description="env")),
-                               FakeLambdaContext())
-    finally:
-        handler.reset()
+    response = call_env_handler(handler, urgent_report(description="env"),
+                                secret=("deepalert/github", {"github_token": TOKEN}),
+                                GITHUB_REPO=REPO, GITHUB_LABELS="security, deepalert",
+                                GITHUB_API_URL=server.url)
     assert response == {"batchItemFailures": []}
     assert server.requests[-1].json()["labels"] == ["security", "deepalert"]
 

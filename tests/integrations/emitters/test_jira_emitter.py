@@ -32,11 +32,15 @@ from deepalert.testing import (
     CannedHttpServer,
     CannedResponse,
     FakeLambdaContext,
-    FakeSecretStore,
     run_emitter,
-    sqs_sns_event,
 )
-from tests.integrations.emitters.conftest import REPORT_ID, Sleeps, fast_client, urgent_report
+from tests.integrations.emitters.conftest import (
+    REPORT_ID,
+    Sleeps,
+    deliver_twice,
+    fast_client,
+    urgent_report,
+)
 
 EMAIL = "soc@example.com"
 TOKEN = "ATATT3xFfGF0SECRETTOKEN"
@@ -104,10 +108,7 @@ def test_redelivery_opens_one_issue(server, sleeps, store) -> None:
     """The same publication twice opens one issue, though the search lags."""
     server.route(SEARCH, none_found())
     server.route(CREATE, created())
-    emitter = _emitter(server, sleeps, store)
-    event = sqs_sns_event(urgent_report())
-    emitter(event, FakeLambdaContext())
-    emitter(event, FakeLambdaContext())
+    deliver_twice(_emitter(server, sleeps, store), urgent_report())
     assert [r.method for r in server.requests].count("POST") == 1
 
 
@@ -226,21 +227,14 @@ def test_token_never_logged(server, sleeps, store, caplog) -> None:
     assert base64.b64encode(f"{EMAIL}:{TOKEN}".encode()).decode() not in caplog.text
 
 
-def test_env_handler(server, monkeypatch) -> None:
+def test_env_handler(server, call_env_handler) -> None:
     """The ready handler takes the site, project and credentials from the environment."""
     server.route(SEARCH, none_found())
     server.route(CREATE, created())
-    monkeypatch.setenv("SECRET_ARN", "deepalert/jira")
-    monkeypatch.setenv("JIRA_URL", server.url)
-    monkeypatch.setenv("JIRA_PROJECT", "SEC")
-    monkeypatch.setenv("JIRA_ISSUE_TYPE", "Bug")
-    handler.reset()
-    try:
-        with FakeSecretStore({"deepalert/jira": {"jira_email": EMAIL,
-                                                 "jira_api_token": TOKEN}}).install():
-            response = handler(sqs_sns_event(urgent_report()), FakeLambdaContext())
-    finally:
-        handler.reset()
+    response = call_env_handler(
+        handler, urgent_report(),
+        secret=("deepalert/jira", {"jira_email": EMAIL, "jira_api_token": TOKEN}),
+        JIRA_URL=server.url, JIRA_PROJECT="SEC", JIRA_ISSUE_TYPE="Bug")
     assert response == {"batchItemFailures": []}
     assert server.requests[-1].json()["fields"]["issuetype"] == {"name": "Bug"}
 

@@ -28,11 +28,15 @@ from deepalert.testing import (
     CannedHttpServer,
     CannedResponse,
     FakeLambdaContext,
-    FakeSecretStore,
     run_emitter,
-    sqs_sns_event,
 )
-from tests.integrations.emitters.conftest import REPORT_ID, Sleeps, fast_client, urgent_report
+from tests.integrations.emitters.conftest import (
+    REPORT_ID,
+    Sleeps,
+    deliver_twice,
+    fast_client,
+    urgent_report,
+)
 
 KEY = "eb243592-faa2-4ba2-a551-SECRETKEY000"
 CREATE = "POST /v2/alerts"
@@ -78,10 +82,7 @@ def test_urgent_report_creates_a_p1_alert_keyed_by_alias(server, sleeps, store) 
 def test_redelivery_creates_once(server, sleeps, store) -> None:
     """The same publication twice: one request (and the alias would fold a second)."""
     server.route(CREATE, accepted())
-    emitter = _emitter(server, sleeps, store)
-    event = sqs_sns_event(urgent_report())
-    emitter(event, FakeLambdaContext())
-    emitter(event, FakeLambdaContext())
+    deliver_twice(_emitter(server, sleeps, store), urgent_report())
     assert len(server.requests) == 1
 
 
@@ -157,20 +158,13 @@ def test_key_never_logged(server, sleeps, store, caplog) -> None:
     assert KEY not in repr(emitter)
 
 
-def test_env_handler(server, monkeypatch) -> None:
+def test_env_handler(server, call_env_handler) -> None:
     """The ready handler reads the key, the API URL and the options from the environment."""
     server.route(CREATE, accepted())
-    monkeypatch.setenv("SECRET_ARN", "deepalert/opsgenie")
-    monkeypatch.setenv("OPSGENIE_API_URL", server.url)
-    monkeypatch.setenv("MIN_SEVERITY", "unclassified")
-    monkeypatch.setenv("OPSGENIE_TAGS", "deepalert, soc")
-    handler.reset()
-    try:
-        with FakeSecretStore({"deepalert/opsgenie": {"opsgenie_api_key": KEY}}).install():
-            response = handler(sqs_sns_event(urgent_report("unclassified")),
-                               FakeLambdaContext())
-    finally:
-        handler.reset()
+    response = call_env_handler(handler, urgent_report("unclassified"),
+                                secret=("deepalert/opsgenie", {"opsgenie_api_key": KEY}),
+                                OPSGENIE_API_URL=server.url, MIN_SEVERITY="unclassified",
+                                OPSGENIE_TAGS="deepalert, soc")
     assert response == {"batchItemFailures": []}
     alert = server.requests[0].json()
     assert (alert["priority"], alert["tags"]) == ("P3", ["deepalert", "soc"])

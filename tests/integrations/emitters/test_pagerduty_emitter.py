@@ -27,14 +27,18 @@ from deepalert.testing import (
     CannedHttpServer,
     CannedResponse,
     FakeLambdaContext,
-    FakeSecretStore,
     make_alert,
     make_attribute,
     make_report,
     run_emitter,
-    sqs_sns_event,
 )
-from tests.integrations.emitters.conftest import REPORT_ID, Sleeps, fast_client, urgent_report
+from tests.integrations.emitters.conftest import (
+    REPORT_ID,
+    Sleeps,
+    deliver_twice,
+    fast_client,
+    urgent_report,
+)
 
 ROUTE = "POST /v2/enqueue"
 KEY = "R0UTINGKEYSECRET00000000000000"
@@ -82,10 +86,7 @@ def test_urgent_report_triggers_with_the_report_dedup_key(server, sleeps, store)
 def test_redelivery_sends_one_event(server, sleeps, store) -> None:
     """The same publication delivered twice sends one event."""
     server.route(ROUTE, accepted())
-    emitter = _emitter(server, sleeps, store)
-    event = sqs_sns_event(urgent_report())
-    emitter(event, FakeLambdaContext())
-    emitter(event, FakeLambdaContext())
+    deliver_twice(_emitter(server, sleeps, store), urgent_report())
     assert len(server.requests) == 1
 
 
@@ -196,19 +197,13 @@ def test_the_routing_key_is_never_logged(server, sleeps, store, caplog) -> None:
     assert KEY not in repr(emitter)
 
 
-def test_env_handler(server, monkeypatch) -> None:
+def test_env_handler(server, call_env_handler) -> None:
     """The ready handler reads the routing key from the secret named by SECRET_ARN and its
     options from the environment; safe reports resolve with RESOLVE_ON_SAFE=true."""
     server.route(ROUTE, accepted())
-    monkeypatch.setenv("SECRET_ARN", "deepalert/pd")
-    monkeypatch.setenv("RESOLVE_ON_SAFE", "true")
-    monkeypatch.setenv("PAGERDUTY_EVENTS_URL", server.url)
-    handler.reset()
-    try:
-        with FakeSecretStore({"deepalert/pd": {"pagerduty_routing_key": KEY}}).install():
-            response = handler(sqs_sns_event(urgent_report("safe")), FakeLambdaContext())
-    finally:
-        handler.reset()
+    response = call_env_handler(handler, urgent_report("safe"),
+                                secret=("deepalert/pd", {"pagerduty_routing_key": KEY}),
+                                RESOLVE_ON_SAFE="true", PAGERDUTY_EVENTS_URL=server.url)
     assert response == {"batchItemFailures": []}
     event = server.requests[0].json()
     assert (event["routing_key"], event["event_action"]) == (KEY, "resolve")

@@ -12,6 +12,7 @@ https://api.slack.com/messaging/webhooks#handling_errors (``invalid_payload`` 40
 from __future__ import annotations
 
 import logging
+import uuid
 
 import pytest
 
@@ -32,9 +33,14 @@ from deepalert.testing import (
     FakeSecretStore,
     make_report,
     run_emitter,
-    sqs_sns_event,
 )
-from tests.integrations.emitters.conftest import REPORT_ID, Sleeps, fast_client, urgent_report
+from tests.integrations.emitters.conftest import (
+    REPORT_ID,
+    Sleeps,
+    deliver_twice,
+    fast_client,
+    urgent_report,
+)
 
 HOOK_PATH = "/services/T00000000/B00000000/XXXXXXXXXXXXXXXXSECRET"
 TOKEN = "xoxb-0000-SECRET-TOKEN"
@@ -79,10 +85,8 @@ def test_webhook_posts_the_rendered_message(server, sleeps, store) -> None:
 def test_redelivery_posts_once(server, sleeps, store) -> None:
     """The same publication delivered twice (SQS redelivery) makes one post."""
     server.route(f"POST {HOOK_PATH}", CannedResponse(body="ok"))
-    emitter = _webhook(server, sleeps, store)
-    event = sqs_sns_event(urgent_report())
-    assert emitter(event, FakeLambdaContext()) == {"batchItemFailures": []}
-    assert emitter(event, FakeLambdaContext()) == {"batchItemFailures": []}
+    responses = deliver_twice(_webhook(server, sleeps, store), urgent_report())
+    assert responses == [{"batchItemFailures": []}] * 2
     assert len(server.requests) == 1
 
 
@@ -216,20 +220,51 @@ def test_secrets_never_reach_the_logs(server, sleeps, store, caplog) -> None:
     assert "SECRET" not in repr(emitter)
 
 
-def test_env_handler_reads_the_secret_at_first_call(server, monkeypatch) -> None:
+def test_env_handler_reads_the_secret_at_first_call(server, call_env_handler) -> None:
     """The ready handler takes the webhook URL from the JSON secret named by SECRET_ARN."""
+    server.route(f"POST {HOOK_PATH}", CannedResponse(body="ok"))
+    response = call_env_handler(
+        handler, make_report(status="published", severity="urgent", id=REPORT_ID),
+        secret=("deepalert/slack", {"slack_webhook_url": server.url + HOOK_PATH}))
+    assert response == {"batchItemFailures": []}
+    assert len(server.requests) == 1
+
+
+def test_the_ready_handler_runs_in_the_harness_and_the_local_pipeline(server, monkeypatch
+                                                                     ) -> None:
+    """run_emitter and LocalPipeline take ``handler`` itself: its filters decide ``ran``."""
+    from deepalert import ReportResult, Severity
+    from deepalert.local import LocalPipeline
+    from deepalert.reviewer import reviewer
+    from deepalert.testing import make_alert, make_attribute
+
     server.route(f"POST {HOOK_PATH}", CannedResponse(body="ok"))
     secrets = FakeSecretStore({"deepalert/slack": {"slack_webhook_url": server.url + HOOK_PATH}})
     monkeypatch.setenv("SECRET_ARN", "deepalert/slack")
+    monkeypatch.setenv("MIN_SEVERITY", "urgent")
+
+    @reviewer
+    def review(report: object) -> ReportResult:
+        return ReportResult(severity=Severity.URGENT, reason="known bad")
+
     handler.reset()
     try:
         with secrets.install():
-            response = handler(sqs_sns_event(make_report(status="published", severity="urgent",
-                                                         id=REPORT_ID)), FakeLambdaContext())
+            skipped = run_emitter(handler, urgent_report(severity="safe"))
+            # Another ID than the other tests': the default idempotency store is the process's.
+            fresh = urgent_report().model_copy(update={"id": str(uuid.uuid4())})
+            posted = run_emitter(handler, fresh, via="sqs")
+            pipeline = LocalPipeline(reviewer=review, emitters=[handler])
+            pipeline.submit(make_alert(make_attribute("ipaddr", "198.51.100.9", "remote")))
+            pipeline.run()
     finally:
         handler.reset()
-    assert response == {"batchItemFailures": []}
-    assert len(server.requests) == 1
+    assert not skipped.ran
+    assert not skipped.failed
+    assert posted.ran
+    assert not posted.failed
+    assert pipeline.errors == []
+    assert len(server.requests) == 2  # the harness's urgent report, the pipeline's one
 
 
 def test_env_handler_without_a_secret_names_the_variable(monkeypatch) -> None:

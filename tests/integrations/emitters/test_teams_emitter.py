@@ -30,14 +30,18 @@ from deepalert.testing import (
     CannedHttpServer,
     CannedResponse,
     FakeLambdaContext,
-    FakeSecretStore,
     make_alert,
     make_attribute,
     make_report,
     run_emitter,
-    sqs_sns_event,
 )
-from tests.integrations.emitters.conftest import REPORT_ID, Sleeps, fast_client, urgent_report
+from tests.integrations.emitters.conftest import (
+    REPORT_ID,
+    Sleeps,
+    deliver_twice,
+    fast_client,
+    urgent_report,
+)
 
 PATH = "/workflows/abc/triggers/manual/paths/invoke"
 QUERY = "?api-version=2016-06-01&sp=%2Ftriggers&sv=1.0&sig=SIGSECRET123"
@@ -85,10 +89,7 @@ def test_legacy_connector_answer_1_is_success(server, sleeps, store) -> None:
 def test_redelivery_posts_once(server, sleeps, store) -> None:
     """The same publication delivered twice posts one card."""
     server.route(f"POST {PATH}", CannedResponse(status=202))
-    emitter = _emitter(server, sleeps, store)
-    event = sqs_sns_event(urgent_report())
-    emitter(event, FakeLambdaContext())
-    emitter(event, FakeLambdaContext())
+    deliver_twice(_emitter(server, sleeps, store), urgent_report())
     assert len(server.requests) == 1
 
 
@@ -154,16 +155,10 @@ def test_report_text_is_only_in_text_runs(description: str) -> None:
             assert all(run["type"] == "TextRun" for run in element["inlines"])  # type: ignore[attr-defined]
 
 
-def test_env_handler(server, monkeypatch) -> None:
+def test_env_handler(server, call_env_handler) -> None:
     """The ready handler reads the webhook URL from the secret."""
     server.route(f"POST {PATH}", CannedResponse(status=202))
-    monkeypatch.setenv("SECRET_ARN", "deepalert/teams")
-    handler.reset()
-    try:
-        with FakeSecretStore({"deepalert/teams": {
-                "teams_webhook_url": server.url + PATH + QUERY}}).install():
-            response = handler(sqs_sns_event(urgent_report()), FakeLambdaContext())
-    finally:
-        handler.reset()
+    response = call_env_handler(handler, urgent_report(), secret=(
+        "deepalert/teams", {"teams_webhook_url": server.url + PATH + QUERY}))
     assert response == {"batchItemFailures": []}
     assert len(server.requests) == 1

@@ -37,11 +37,15 @@ from deepalert.testing import (
     CannedHttpServer,
     CannedResponse,
     FakeLambdaContext,
-    FakeSecretStore,
     run_emitter,
-    sqs_sns_event,
 )
-from tests.integrations.emitters.conftest import REPORT_ID, Sleeps, fast_client, urgent_report
+from tests.integrations.emitters.conftest import (
+    REPORT_ID,
+    Sleeps,
+    deliver_twice,
+    fast_client,
+    urgent_report,
+)
 
 PATH = "/hooks/deepalert/TOKENSECRET123"
 SECRET = "whsec_SIGNINGSECRET"
@@ -119,10 +123,7 @@ def test_sign_then_verify_round_trips(body: bytes, secret: str) -> None:
 def test_redelivery_delivers_once_with_a_stable_delivery_id(server, sleeps, store) -> None:
     """The same publication twice: one POST; its delivery ID names the publication."""
     server.route(f"POST {PATH}", CannedResponse(status=200))
-    emitter = _emitter(server, sleeps, store)
-    event = sqs_sns_event(urgent_report())
-    emitter(event, FakeLambdaContext())
-    emitter(event, FakeLambdaContext())
+    deliver_twice(_emitter(server, sleeps, store), urgent_report())
     assert len(server.requests) == 1
 
 
@@ -179,17 +180,12 @@ def test_secrets_not_logged(server, sleeps, store, caplog) -> None:
     assert SECRET not in caplog.text
 
 
-def test_env_handler(server, monkeypatch) -> None:
+def test_env_handler(server, call_env_handler) -> None:
     """The ready handler reads the URL and secret from the secret named by SECRET_ARN."""
     server.route(f"POST {PATH}", CannedResponse(status=200))
-    monkeypatch.setenv("SECRET_ARN", "deepalert/webhook")
-    handler.reset()
     secrets = {"webhook_url": server.url + PATH, "webhook_secret": SECRET}
-    try:
-        with FakeSecretStore({"deepalert/webhook": secrets}).install():
-            response = handler(sqs_sns_event(urgent_report("unclassified")), FakeLambdaContext())
-    finally:
-        handler.reset()
+    response = call_env_handler(handler, urgent_report("unclassified"),
+                                secret=("deepalert/webhook", secrets))
     assert response == {"batchItemFailures": []}
     request = server.requests[0]
     verify_signature(SECRET, request.body, signature=request.headers["x-deepalert-signature"],

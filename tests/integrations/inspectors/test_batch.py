@@ -3,6 +3,8 @@ own record only, so SQS retries just that task, and it is never reported as "not
 
 from __future__ import annotations
 
+import pytest
+
 from deepalert import Task
 from deepalert.integrations import virustotal
 from deepalert.lookup import TokenBucket
@@ -46,3 +48,19 @@ def test_an_api_outage_fails_every_record_and_sends_no_empty_findings(api, secre
                                 attribute_queue_url=sink.attribute_queue_url)
     assert response == {"batchItemFailures": [{"itemIdentifier": message_ids(event)[0]}]}
     assert sink.findings() == []
+
+
+def test_the_shared_keywords_reach_the_inspector_and_a_misspelt_one_is_refused() -> None:
+    """LookupOptions / InspectorOptions: author, types and @inspector options are applied;
+    a keyword no inspector takes (or a lookup keyword on an AWS one) is a TypeError."""
+    from deepalert.integrations.aws_iam import iam_inspector
+    from deepalert.integrations.shodan import shodan_internetdb_inspector
+    from deepalert.integrations.virustotal import virustotal_inspector
+
+    vt = virustotal_inspector(api_key="k", author="vt-2", types=["domain"], max_workers=3)
+    assert (vt.author, vt.types) == ("vt-2", frozenset({"domain"}))
+    assert iam_inspector(author="iam-2").author == "iam-2"
+    with pytest.raises(TypeError, match="ttl_seconds"):
+        shodan_internetdb_inspector(ttl_seconds=60.0)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="base_url"):
+        iam_inspector(base_url="http://127.0.0.1:1")  # type: ignore[call-arg]
