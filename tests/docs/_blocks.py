@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -157,6 +157,11 @@ CFN_TAGS = ("And", "Base64", "Cidr", "Condition", "Equals", "FindInMap", "GetAZs
 
 class _CloudFormationLoader(yaml.SafeLoader):
     """yaml's safe loader, reading ``!Ref x`` as ``{"Ref": "x"}`` and so on."""
+
+    # Its own tables: a library that registers constructors on yaml.SafeLoader itself (one of
+    # the template tools does, for "!" tags) must not make this loader accept other tags.
+    yaml_constructors: ClassVar[dict[Any, Any]] = dict(yaml.SafeLoader.yaml_constructors)
+    yaml_multi_constructors: ClassVar[dict[Any, Any]] = {}
 
 
 def _intrinsic(name: str) -> Callable[[yaml.SafeLoader, yaml.Node], Any]:
