@@ -23,6 +23,7 @@ hand-off (the Step Functions delays, SNS topics, the reviewer invocation) a :cla
 from __future__ import annotations
 
 import functools
+import typing
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from deepalert.core._store import (
 )
 from deepalert.errors import ContentError, DeliveryError, WireError
 from deepalert.models import (
+    _RAW,
     CONTENT_TYPES,
     Alert,
     Attribute,
@@ -51,6 +53,7 @@ from deepalert.models import (
     ReportStatus,
     Severity,
     Task,
+    WireModel,
 )
 
 __all__ = ["Core", "CoreSettings", "Delivery", "Feedback", "LateAlertPolicy", "Receipt"]
@@ -175,6 +178,10 @@ class Core:
         self._depths: dict[tuple[str, str], int] = {}
         self._finding_keys: set[str] = set()
 
+    fast_paths: bool = True
+    """Take the fast paths of dispatch and :meth:`store_finding` (same bytes stored and
+    published; ``False`` keeps only the general path, for differential tests)."""
+
     # --- receptAlert -------------------------------------------------------------------------
 
     def receive_alert(self, data: str | bytes, *, key: str | None = None) -> Receipt:
@@ -263,8 +270,14 @@ class Core:
         report = Report.from_json(report_json)
         now = self.clock.now()
         sent: list[tuple[str, str, str]] = []
+        fast = self.fast_paths
         for alert in report.alerts or ():
             for attr in alert.attributes or ():
+                if fast:
+                    task_json = self._dispatch_one(report.id, attr, alert.timestamp, now)
+                    if task_json is not None:
+                        sent.append((report.id, task_json[0], task_json[1]))
+                    continue
                 attr_hash = attr.hash()  # before the timestamp is filled in, as Go does
                 if not self._remember(report.id, attr_hash, attr, now):
                     continue
@@ -278,6 +291,27 @@ class Core:
                 sent.append((report.id, attr_hash, task.to_json()))
         self._publish_tasks(sent)
         return len(sent)
+
+    def _dispatch_one(self, report_id: str, attr: Attribute, alert_time: GoTime,
+                      now: datetime) -> tuple[str, str] | None:
+        """Dispatch's work for one attribute, writing it once: the hash text, the stored
+        attribute and the task's attribute differ at most by the timestamp, Go's last
+        (omitempty) field, so they are that one JSON text with a timestamp appended.
+        ``(hash, task)``, or ``None`` when the report has seen the attribute."""
+        context = attr.context
+        if context is not None and context != sorted(context):
+            attr = attr.model_copy(update={"context": sorted(context)})
+        text = attr.to_json()
+        attr_hash = _wire.hash_hex(text)
+        if attr.timestamp is None:
+            stored = f'{text[:-1]},"timestamp":"{_go_time(now)}"}}'
+            task_attr = f'{text[:-1]},"timestamp":"{alert_time}"}}'
+        else:
+            stored = task_attr = text
+        if not self.store.put_attribute(report_id, attr_hash, stored, now,
+                                        self.settings.window):
+            return None
+        return attr_hash, f'{{"report_id":{_go_string(report_id)},"attribute":{task_attr}}}'
 
     def _publish_tasks(self, tasks: list[tuple[str, str, str]]) -> None:
         """Publish ``(report id, remembered hash, task)``s; if a delivery that sends in
@@ -356,6 +390,30 @@ class Core:
             self._finding_keys.add(key)
             self.store.save_finding(finding.report_id, stored)
         return finding
+
+    def store_finding(self, finding_json: str | bytes, *, key: str | None = None) -> None:
+        """:meth:`submit_finding` without handing the finding back: the fast path reads it
+        once with its content typed (stores the same bytes; anything unusual takes the
+        general path, so errors read the same)."""
+        if not self.fast_paths or key is not None:
+            self.submit_finding(finding_json, key=key)
+            return
+        typed = _typed_finding(finding_json)
+        if typed is None:
+            self.submit_finding(finding_json)
+            return
+        attr = typed.attribute
+        attr_json = attr.to_json()
+        context = attr.context
+        attr_hash = (_wire.hash_hex(attr_json) if context is None or context == sorted(context)
+                     else attr.hash())
+        content_json = typed.content.to_json()
+        go_json = ""
+        if getattr(self.store, "keeps_finding_json", False):
+            go_json = _go_finding(Finding.from_json(finding_json), attr_json)
+        self.store.save_finding(typed.report_id,
+                                StoredFinding(attr_hash, attr_json, typed.type, content_json,
+                                              go_json))
 
     # --- feedbackAttribute -------------------------------------------------------------------
 
@@ -480,6 +538,50 @@ def verdict(result_json: str | None) -> ReportResult:
     if result.severity == "":
         result = ReportResult(severity=Severity.UNCLASSIFIED, reason=result.reason)
     return result
+
+
+class _TypedFinding(Protocol):
+    report_id: str
+    attribute: Attribute
+    type: str
+    content: WireModel
+
+
+@functools.cache
+def _typed_finding_models() -> dict[str, tuple[bytes, type[WireModel]]]:
+    # A Finding whose content is read straight into the struct its type names: one
+    # validation instead of a generic value validated again.
+    from pydantic import Field, create_model
+
+    models: dict[str, tuple[bytes, type[WireModel]]] = {}
+    for name, content_model in CONTENT_TYPES.items():
+        model = create_model(
+            f"_{content_model.__name__}Finding", __base__=WireModel,
+            report_id=(str, ""), author=(str, ""),
+            attribute=(Attribute, Field(default_factory=Attribute)),
+            type=(str, ""), content=(content_model, ...))
+        models[name] = (f'"type":"{name}","content":'.encode(), model)
+    return models
+
+
+def _typed_finding(data: str | bytes) -> _TypedFinding | None:
+    """The finding read with its content typed, when its type is a known content type and
+    both fit exactly; ``None`` sends it to the general path."""
+    from pydantic import ValidationError
+
+    try:
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+    except UnicodeEncodeError:
+        return None
+    for name, (marker, model) in _typed_finding_models().items():
+        if marker in raw:
+            try:
+                finding = model.model_validate_json(raw, context={_RAW: raw})
+            except ValidationError:
+                return None
+            typed = typing.cast("_TypedFinding", finding)
+            return typed if typed.type == name else None
+    return None
 
 
 def _go_finding(finding: Finding, attr_json: str) -> str:
