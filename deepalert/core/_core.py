@@ -23,6 +23,7 @@ hand-off (the Step Functions delays, SNS topics, the reviewer invocation) a :cla
 from __future__ import annotations
 
 import functools
+import re
 import typing
 import uuid
 from collections.abc import Callable
@@ -229,7 +230,7 @@ class Core:
 
         # The state machines' input: the report with this one alert (as Go marshals it).
         report = _report_json(report_id, [alert_json], [], [], _EMPTY_RESULT, status,
-                              taken.created_at)
+                              taken.created_at, self.fast_paths)
         self.delivery.schedule_inspection(self.settings.inspect_delay, report)
         if taken.is_new or (previous is not None and previous.status == ReportStatus.PUBLISHED
                             and self.settings.late_alerts == "review-again"):
@@ -311,7 +312,7 @@ class Core:
         if not self.store.put_attribute(report_id, attr_hash, stored, now,
                                         self.settings.window):
             return None
-        return attr_hash, f'{{"report_id":{_go_string(report_id)},"attribute":{task_attr}}}'
+        return attr_hash, f'{{"report_id":{_quote(report_id)},"attribute":{task_attr}}}'
 
     def _publish_tasks(self, tasks: list[tuple[str, str, str]]) -> None:
         """Publish ``(report id, remembered hash, task)``s; if a delivery that sends in
@@ -479,7 +480,7 @@ class Core:
             sections.append(_section_json(attr_json, group))
         # created_at is read back from the table in whole seconds.
         return _report_json(report_id, alerts, attributes, sections, row.result, row.status,
-                            row.created_at.replace(microsecond=0))
+                            row.created_at.replace(microsecond=0), self.fast_paths)
 
     # --- the review machine ------------------------------------------------------------------
 
@@ -606,12 +607,14 @@ def _sorted(context: list[str] | None) -> list[str] | None:
 
 
 def _report_json(report_id: str, alerts: list[str], attributes: list[str],
-                 sections: list[str], result: str, status: str, created_at: datetime) -> str:
+                 sections: list[str], result: str, status: str, created_at: datetime,
+                 fast: bool = False) -> str:
     """A Report's JSON from its parts' JSON, in Go's field order."""
+    quote = _quote if fast else _go_string
     created = GoTime.from_datetime(created_at)
-    return (f'{{"id":{_go_string(report_id)},"alerts":{_array(alerts)},'
+    return (f'{{"id":{quote(report_id)},"alerts":{_array(alerts)},'
             f'"attributes":{_array(attributes)},"sections":{_array(sections)},'
-            f'"result":{result},"status":{_go_string(status)},"created_at":"{created}"}}')
+            f'"result":{result},"status":{quote(status)},"created_at":"{created}"}}')
 
 
 _SECTION_KEYS = {"user": "users", "host": "hosts", "binary": "binaries"}
@@ -634,3 +637,12 @@ def _array(items: list[str]) -> str:
 
 def _go_string(text: str) -> str:
     return _wire.go_dumps(text)
+
+
+# Printable ASCII that Go's encoder writes as it is (no quote, backslash or HTML escapes).
+_VERBATIM = re.compile(r"[ !#-%'-;=?-\[\]-~]*")
+
+
+def _quote(text: str) -> str:
+    """:func:`_go_string`, with report IDs and statuses (plain ASCII) written directly."""
+    return f'"{text}"' if _VERBATIM.fullmatch(text) else _wire.go_dumps(text)
