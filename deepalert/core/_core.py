@@ -68,6 +68,7 @@ report goes back to ``more`` with an empty result and is never reviewed again.
 """
 
 _EMPTY_RESULT = ReportResult().to_json()
+_WRITTEN_MAX = 4096  # finding attributes whose JSON and hash store_finding keeps
 
 
 class Delivery(Protocol):
@@ -178,6 +179,7 @@ class Core:
         self._receipts: dict[str, StoredReceipt] = {}
         self._depths: dict[tuple[str, str], int] = {}
         self._finding_keys: set[str] = set()
+        self._written: dict[tuple[object, ...], tuple[str, str]] = {}
 
     fast_paths: bool = True
     """Take the fast paths of dispatch and :meth:`store_finding` (same bytes stored and
@@ -404,10 +406,19 @@ class Core:
             self.submit_finding(finding_json)
             return
         attr = typed.attribute
-        attr_json = attr.to_json()
         context = attr.context
-        attr_hash = (_wire.hash_hex(attr_json) if context is None or context == sorted(context)
-                     else attr.hash())
+        # The inspectors of one task echo the same attribute: write and hash it once.
+        seen = (attr.type, attr.key, attr.value, None if context is None else tuple(context),
+                attr.timestamp)
+        written = self._written.get(seen)
+        if written is None:
+            attr_json = attr.to_json()
+            attr_hash = (_wire.hash_hex(attr_json)
+                         if context is None or context == sorted(context) else attr.hash())
+            if len(self._written) >= _WRITTEN_MAX:
+                self._written.clear()
+            written = self._written[seen] = attr_json, attr_hash
+        attr_json, attr_hash = written
         content_json = typed.content.to_json()
         go_json = ""
         if getattr(self.store, "keeps_finding_json", False):

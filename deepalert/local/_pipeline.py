@@ -472,6 +472,8 @@ class LocalPipeline:
             for start in range(0, len(pending), _BATCH):
                 tasks = pending[start:start + _BATCH]
                 parsed = [Task.from_json(t) for t in tasks]
+                if self.core.fast_paths:  # each task's SNS envelope quoted once for all
+                    tasks = [json.dumps(t) for t in tasks]
                 for inspector in self.inspectors:
                     chosen = [(text, task) for text, task in zip(tasks, parsed, strict=True)
                               if task.attribute is not None
@@ -481,7 +483,7 @@ class LocalPipeline:
                 self._collect()
 
     def _invoke(self, inspector: InspectorLike, chosen: list[tuple[str, Task]]) -> None:
-        event = self._task_event(text for text, _ in chosen)
+        event = self._task_event((text for text, _ in chosen), quoted=self.core.fast_paths)
         capture = _ErrorCapture()
         root = logging.getLogger("deepalert")
         root.addHandler(capture)
@@ -505,14 +507,16 @@ class LocalPipeline:
             if record["messageId"] in failed:
                 self._inspector_error(inspector, task, why)
 
-    def _task_event(self, tasks: Iterable[str]) -> dict[str, Any]:
+    def _task_event(self, tasks: Iterable[str], quoted: bool = False) -> dict[str, Any]:
         # What a queue subscribed to the task topic delivers: SQS records whose bodies are
         # SNS notifications (as deepalert.testing.sqs_sns_event builds, with cheaper IDs).
+        # ``quoted``: the tasks are JSON strings already.
         records = []
         for task in tasks:
             n = next(self._seq)
             envelope = ('{"Type":"Notification","MessageId":"local-' + str(n) + '",'
-                        '"TopicArn":"' + _TASK_TOPIC + '","Message":' + json.dumps(task) + "}")
+                        '"TopicArn":"' + _TASK_TOPIC + '","Message":'
+                        + (task if quoted else json.dumps(task)) + "}")
             records.append({"messageId": f"local-{n}", "eventSource": "aws:sqs",
                             "eventSourceARN": _TASK_QUEUE, "body": envelope})
         return {"Records": records}
