@@ -43,7 +43,9 @@ __all__ = ["EmitterLike", "InspectorLike", "LocalPipeline", "PipelineError", "Re
 _FINDING_QUEUE = "memory://deepalert/finding"
 _ATTRIBUTE_QUEUE = "memory://deepalert/attribute"
 _BATCH = 100
-_GC_THRESHOLD = 50_000  # young-generation allocations between collections during a run
+# During a run: allocations between young collections, and young (then middle) collections
+# between older ones (Python's defaults: 700, 10, 10).
+_GC_THRESHOLDS = (50_000, 100, 100)
 _TASK_TOPIC = "arn:aws:sns:local:000000000000:deepalert-task"
 _TASK_QUEUE = "arn:aws:sqs:local:000000000000:deepalert-task"
 
@@ -364,7 +366,7 @@ class LocalPipeline:
             return
         threshold = gc.get_threshold()
         gc.freeze()
-        gc.set_threshold(max(threshold[0], _GC_THRESHOLD), *threshold[1:])
+        gc.set_threshold(*(max(now, tuned) for now, tuned in zip(threshold, _GC_THRESHOLDS)))
         try:
             yield
         finally:
