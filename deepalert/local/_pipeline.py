@@ -366,7 +366,8 @@ class LocalPipeline:
             return
         threshold = gc.get_threshold()
         gc.freeze()
-        gc.set_threshold(*(max(now, tuned) for now, tuned in zip(threshold, _GC_THRESHOLDS)))
+        gc.set_threshold(*(max(now, tuned)
+                           for now, tuned in zip(threshold, _GC_THRESHOLDS, strict=True)))
         try:
             yield
         finally:
