@@ -310,13 +310,14 @@ class LocalPipeline:
         """
         receipts = []
         durable = hasattr(self.store, "steps")
-        for source, alert in alerts:
-            data = alert.to_json() if isinstance(alert, Alert) else alert
-            key = _delivery_key(source, data) if durable and source is not None else None
-            try:
-                receipts.append(self.submit(data, source=source, key=key))
-            except (DeepAlertError, ValueError) as exc:
-                self.errors.append(PipelineError("alert", str(exc), source=source))
+        with self._collector():
+            for source, alert in alerts:
+                data = alert.to_json() if isinstance(alert, Alert) else alert
+                key = _delivery_key(source, data) if durable and source is not None else None
+                try:
+                    receipts.append(self.submit(data, source=source, key=key))
+                except (DeepAlertError, ValueError) as exc:
+                    self.errors.append(PipelineError("alert", str(exc), source=source))
         return receipts
 
     def _atomic(self) -> contextlib.AbstractContextManager[None]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import itertools
 import json
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -181,5 +182,24 @@ def test_run_restores_the_garbage_collector_even_on_error() -> None:
     pipeline.core.dispatch_inspection = boom  # type: ignore[method-assign]
     with pytest.raises(RuntimeError, match="dispatch failed"):
         pipeline.run()
+    assert gc.get_threshold() == threshold
+    assert gc.get_freeze_count() == 0
+
+
+def test_submit_many_restores_the_garbage_collector() -> None:
+    pipeline, _ = _pipeline(True)
+    threshold = gc.get_threshold()
+    seen: list[tuple[int, int]] = []
+
+    def alerts() -> Iterator[tuple[str | None, str]]:
+        seen.append((gc.get_freeze_count(), gc.get_threshold()[0]))
+        yield "a.json:1", "{not json"
+        yield "a.json:2", Alert(detector="ids", rule_id="r", alert_key="k").to_json()
+
+    receipts = pipeline.submit_many(alerts())
+    assert len(receipts) == 1
+    assert [e.source for e in pipeline.errors] == ["a.json:1"]
+    assert seen[0][0] > 0
+    assert seen[0][1] >= 50_000
     assert gc.get_threshold() == threshold
     assert gc.get_freeze_count() == 0
