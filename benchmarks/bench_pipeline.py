@@ -5,6 +5,10 @@ its own subprocess (so peak memory is that run's own). The workload follows issu
 of 5 attributes, 2 inspectors (one host content each), a reviewer and an emitter, in-memory
 store; 5 alerts share each AlertID, so reports have 5 alerts and about 25 attributes.
 
+``--compare N`` runs each size N times with the fast paths on and off (``Core.fast_paths``,
+the garbage-collector tuning of ``LocalPipeline.run``), alternating, and prints the median
+throughput ratio: the before/after figure, measured in one command on the same machine.
+
 Throughput is alerts per CPU second of the run (this machine's wall clock is noisy). Growth is
 reported as ratios to the smallest size in the same command: linear cost means the CPU-time
 ratio equals the size ratio.
@@ -15,13 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
 from datetime import datetime, timezone
 
 
-def workload(n: int) -> dict[str, float]:
+def workload(n: int, fast: bool = True) -> dict[str, float]:
     from deepalert import Alert, Attribute, ContentHost, Report, ReportResult, Severity
     from deepalert.emitter import emitter
     from deepalert.inspector import inspector
@@ -58,6 +63,7 @@ def workload(n: int) -> dict[str, float]:
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     pipeline = LocalPipeline(inspectors=[geo, owner], reviewer=review, emitters=[count],
                              clock=ManualClock(datetime(2026, 1, 1, tzinfo=timezone.utc)))
+    pipeline.core.fast_paths = fast
     start, cpu_start = time.perf_counter(), time.process_time()
     for text in alerts:
         pipeline.submit(text)
@@ -74,10 +80,16 @@ def workload(n: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--compare", type=int, default=0, metavar="N",
+                        help="N alternating rounds per size, fast paths on and off")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--general", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(workload(args.one)))
+        print(json.dumps(workload(args.one, fast=not args.general)))
+        return
+    if args.compare:
+        compare([int(s) for s in args.sizes.split(",")], args.compare)
         return
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
@@ -93,6 +105,31 @@ def main() -> None:
               f"{row['cpu_seconds'] / base['cpu_seconds']:>6.1f} "
               f"{row['alerts'] / base['alerts']:>7.0f} "
               f"{max(row['growth_mib'], 1) / max(base['growth_mib'], 1):>6.1f}")
+
+
+def _one(size: int, general: bool = False) -> dict[str, float]:
+    command = [sys.executable, __file__, "--one", str(size)] + (["--general"] if general else [])
+    return json.loads(subprocess.run(command, check=True, capture_output=True,
+                                     text=True).stdout)  # type: ignore[no-any-return]
+
+
+def compare(sizes: list[int], rounds: int) -> None:
+    print(f"{'alerts':>8} {'general/s':>10} {'fast/s':>8} {'ratio':>6} "
+          f"{'general MiB':>12} {'fast MiB':>9}")
+    for size in sizes:
+        general: list[dict[str, float]] = []
+        fast: list[dict[str, float]] = []
+        for _ in range(rounds):
+            general.append(_one(size, general=True))
+            fast.append(_one(size))
+        ratios = sorted(f["alerts_per_s"] / g["alerts_per_s"]
+                        for f, g in zip(fast, general, strict=True))
+        g_rate = statistics.median(r["alerts_per_s"] for r in general)
+        f_rate = statistics.median(r["alerts_per_s"] for r in fast)
+        print(f"{size:>8,} {g_rate:>10,.0f} {f_rate:>8,.0f} "
+              f"{statistics.median(ratios):>5.2f}x "
+              f"{statistics.median(r['growth_mib'] for r in general):>12.0f} "
+              f"{statistics.median(r['growth_mib'] for r in fast):>9.0f}")
 
 
 if __name__ == "__main__":

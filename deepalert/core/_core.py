@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import functools
 import json
+import re
+import typing
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -42,6 +44,7 @@ from deepalert.core._store import (
 )
 from deepalert.errors import ContentError, DeliveryError, WireError
 from deepalert.models import (
+    _RAW,
     CONTENT_TYPES,
     Alert,
     Attribute,
@@ -52,6 +55,7 @@ from deepalert.models import (
     ReportStatus,
     Severity,
     Task,
+    WireModel,
 )
 
 __all__ = ["Core", "CoreSettings", "Delivery", "Feedback", "LateAlertPolicy", "Receipt"]
@@ -65,6 +69,7 @@ report goes back to ``more`` with an empty result and is never reviewed again.
 """
 
 _EMPTY_RESULT = ReportResult().to_json()
+_WRITTEN_MAX = 4096  # finding attributes whose JSON and hash store_finding keeps
 
 
 class Delivery(Protocol):
@@ -175,6 +180,11 @@ class Core:
         self._receipts: dict[str, StoredReceipt] = {}
         self._depths: dict[tuple[str, str], int] = {}
         self._finding_keys: set[str] = set()
+        self._written: dict[tuple[object, ...], tuple[str, str]] = {}
+
+    fast_paths: bool = True
+    """Take the fast paths of dispatch and :meth:`store_finding` (same bytes stored and
+    published; ``False`` keeps only the general path, for differential tests)."""
 
     # --- receptAlert -------------------------------------------------------------------------
 
@@ -223,7 +233,7 @@ class Core:
 
         # The state machines' input: the report with this one alert (as Go marshals it).
         report = _report_json(report_id, [alert_json], [], [], _EMPTY_RESULT, status,
-                              taken.created_at)
+                              taken.created_at, self.fast_paths)
         self.delivery.schedule_inspection(self.settings.inspect_delay, report)
         if taken.is_new or (previous is not None and previous.status == ReportStatus.PUBLISHED
                             and self.settings.late_alerts == "review-again"):
@@ -264,8 +274,14 @@ class Core:
         report = Report.from_json(report_json)
         now = self.clock.now()
         sent: list[tuple[str, str, str]] = []
+        fast = self.fast_paths
         for alert in report.alerts or ():
             for attr in alert.attributes or ():
+                if fast:
+                    task_json = self._dispatch_one(report.id, attr, alert.timestamp, now)
+                    if task_json is not None:
+                        sent.append((report.id, task_json[0], task_json[1]))
+                    continue
                 attr_hash = attr.hash()  # before the timestamp is filled in, as Go does
                 if not self._remember(report.id, attr_hash, attr, now):
                     continue
@@ -279,6 +295,27 @@ class Core:
                 sent.append((report.id, attr_hash, task.to_json()))
         self._publish_tasks(sent)
         return len(sent)
+
+    def _dispatch_one(self, report_id: str, attr: Attribute, alert_time: GoTime,
+                      now: datetime) -> tuple[str, str] | None:
+        """Dispatch's work for one attribute, writing it once: the hash text, the stored
+        attribute and the task's attribute differ at most by the timestamp, Go's last
+        (omitempty) field, so they are that one JSON text with a timestamp appended.
+        ``(hash, task)``, or ``None`` when the report has seen the attribute."""
+        context = attr.context
+        if context is not None and context != sorted(context):
+            attr = attr.model_copy(update={"context": sorted(context)})
+        text = attr.to_json()
+        attr_hash = _wire.hash_hex(text)
+        if attr.timestamp is None:
+            stored = f'{text[:-1]},"timestamp":"{_go_time(now)}"}}'
+            task_attr = f'{text[:-1]},"timestamp":"{alert_time}"}}'
+        else:
+            stored = task_attr = text
+        if not self.store.put_attribute(report_id, attr_hash, stored, now,
+                                        self.settings.window):
+            return None
+        return attr_hash, f'{{"report_id":{_quote(report_id)},"attribute":{task_attr}}}'
 
     def _publish_tasks(self, tasks: list[tuple[str, str, str]]) -> None:
         """Publish ``(report id, remembered hash, task)``s; if a delivery that sends in
@@ -358,6 +395,39 @@ class Core:
             self.store.save_finding(finding.report_id, stored)
         return finding
 
+    def store_finding(self, finding_json: str | bytes, *, key: str | None = None) -> None:
+        """:meth:`submit_finding` without handing the finding back: the fast path reads it
+        once with its content typed (stores the same bytes; anything unusual takes the
+        general path, so errors read the same)."""
+        if not self.fast_paths or key is not None:
+            self.submit_finding(finding_json, key=key)
+            return
+        typed = _typed_finding(finding_json)
+        if typed is None:
+            self.submit_finding(finding_json)
+            return
+        attr = typed.attribute
+        context = attr.context
+        # The inspectors of one task echo the same attribute: write and hash it once.
+        seen = (attr.type, attr.key, attr.value, None if context is None else tuple(context),
+                attr.timestamp)
+        written = self._written.get(seen)
+        if written is None:
+            attr_json = attr.to_json()
+            attr_hash = (_wire.hash_hex(attr_json)
+                         if context is None or context == sorted(context) else attr.hash())
+            if len(self._written) >= _WRITTEN_MAX:
+                self._written.clear()
+            written = self._written[seen] = attr_json, attr_hash
+        attr_json, attr_hash = written
+        content_json = typed.content.to_json()
+        go_json = ""
+        if getattr(self.store, "keeps_finding_json", False):
+            go_json = _go_finding(Finding.from_json(finding_json), attr_json)
+        self.store.save_finding(typed.report_id,
+                                StoredFinding(attr_hash, attr_json, typed.type, content_json,
+                                              go_json))
+
     # --- feedbackAttribute -------------------------------------------------------------------
 
     def feedback_attribute(self, message: str | bytes) -> int:
@@ -422,7 +492,7 @@ class Core:
             sections.append(_section_json(attr_json, group))
         # created_at is read back from the table in whole seconds.
         return _report_json(report_id, alerts, attributes, sections, row.result, row.status,
-                            row.created_at.replace(microsecond=0))
+                            row.created_at.replace(microsecond=0), self.fast_paths)
 
     # --- the review machine ------------------------------------------------------------------
 
@@ -519,6 +589,50 @@ def review_verdict(result: object, *, failed: bool = False,
                 f"unreadable verdict: {exc}")
 
 
+class _TypedFinding(Protocol):
+    report_id: str
+    attribute: Attribute
+    type: str
+    content: WireModel
+
+
+@functools.cache
+def _typed_finding_models() -> dict[str, tuple[bytes, type[WireModel]]]:
+    # A Finding whose content is read straight into the struct its type names: one
+    # validation instead of a generic value validated again.
+    from pydantic import Field, create_model
+
+    models: dict[str, tuple[bytes, type[WireModel]]] = {}
+    for name, content_model in CONTENT_TYPES.items():
+        model = create_model(
+            f"_{content_model.__name__}Finding", __base__=WireModel,
+            report_id=(str, ""), author=(str, ""),
+            attribute=(Attribute, Field(default_factory=Attribute)),
+            type=(str, ""), content=(content_model, ...))
+        models[name] = (f'"type":"{name}","content":'.encode(), model)
+    return models
+
+
+def _typed_finding(data: str | bytes) -> _TypedFinding | None:
+    """The finding read with its content typed, when its type is a known content type and
+    both fit exactly; ``None`` sends it to the general path."""
+    from pydantic import ValidationError
+
+    try:
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+    except UnicodeEncodeError:
+        return None
+    for name, (marker, model) in _typed_finding_models().items():
+        if marker in raw:
+            try:
+                finding = model.model_validate_json(raw, context={_RAW: raw})
+            except ValidationError:
+                return None
+            typed = typing.cast("_TypedFinding", finding)
+            return typed if typed.type == name else None
+    return None
+
+
 def _go_finding(finding: Finding, attr_json: str) -> str:
     # json.Marshal(Finding) as the Go core stores it: content is an interface{}, so its
     # objects' keys come out sorted.
@@ -541,12 +655,14 @@ def _sorted(context: list[str] | None) -> list[str] | None:
 
 
 def _report_json(report_id: str, alerts: list[str], attributes: list[str],
-                 sections: list[str], result: str, status: str, created_at: datetime) -> str:
+                 sections: list[str], result: str, status: str, created_at: datetime,
+                 fast: bool = False) -> str:
     """A Report's JSON from its parts' JSON, in Go's field order."""
+    quote = _quote if fast else _go_string
     created = GoTime.from_datetime(created_at)
-    return (f'{{"id":{_go_string(report_id)},"alerts":{_array(alerts)},'
+    return (f'{{"id":{quote(report_id)},"alerts":{_array(alerts)},'
             f'"attributes":{_array(attributes)},"sections":{_array(sections)},'
-            f'"result":{result},"status":{_go_string(status)},"created_at":"{created}"}}')
+            f'"result":{result},"status":{quote(status)},"created_at":"{created}"}}')
 
 
 _SECTION_KEYS = {"user": "users", "host": "hosts", "binary": "binaries"}
@@ -569,3 +685,12 @@ def _array(items: list[str]) -> str:
 
 def _go_string(text: str) -> str:
     return _wire.go_dumps(text)
+
+
+# Printable ASCII that Go's encoder writes as it is (no quote, backslash or HTML escapes).
+_VERBATIM = re.compile(r"[ !#-%'-;=?-\[\]-~]*")
+
+
+def _quote(text: str) -> str:
+    """:func:`_go_string`, with report IDs and statuses (plain ASCII) written directly."""
+    return f'"{text}"' if _VERBATIM.fullmatch(text) else _wire.go_dumps(text)
