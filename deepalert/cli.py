@@ -100,8 +100,9 @@ def _go_depth() -> Iterator[None]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deepalert",
-        description="Run DeepAlert alerts through your inspectors, reviewer and emitters, "
-                    "locally and offline.")
+        description="Run DeepAlert alerts through your inspectors, reviewer and emitters "
+                    "locally and offline; package, scaffold and deploy them, and the core, "
+                    "to AWS.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run alerts through the whole local pipeline",
