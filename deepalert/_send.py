@@ -12,8 +12,6 @@ boto3 is imported on the first send, not when ``deepalert`` is imported.
 
 from __future__ import annotations
 
-import os
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -186,8 +184,6 @@ def send(alerts: Iterable[AlertInput], *, queue_url: str | None = None,
     return result
 
 
-_sns_clients: dict[tuple[str | None, str | None], Any] = {}
-_sns_lock = threading.Lock()
 
 
 def _sns_client(topic_arn: str) -> SnsClient:
@@ -196,14 +192,6 @@ def _sns_client(topic_arn: str) -> SnsClient:
         raise ConfigurationError(
             f"topic_arn {topic_arn!r} is not an SNS topic ARN "
             "(arn:aws:sns:REGION:ACCOUNT:NAME)")
-    region = parts[3] or None
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_SNS") or os.environ.get("AWS_ENDPOINT_URL")
-    key = (region, endpoint or None)
-    with _sns_lock:
-        client = _sns_clients.get(key)
-        if client is None:
-            import boto3  # imported here: it costs more to import than the whole SDK
+    from deepalert._lambda._aws import client
 
-            client = boto3.client("sns", region_name=region, endpoint_url=endpoint or None)
-            _sns_clients[key] = client
-    return client  # type: ignore[no-any-return]
+    return client("sns", parts[3] or None)  # type: ignore[no-any-return]

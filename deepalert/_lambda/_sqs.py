@@ -18,16 +18,14 @@ URL; ``AWS_ENDPOINT_URL_SQS`` or ``AWS_ENDPOINT_URL`` (LocalStack, moto server) 
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
-from deepalert._lambda._aws import error_code
+from deepalert._lambda._aws import client, error_code
 
 __all__ = [
     "MAX_BATCH_ENTRIES",
@@ -90,8 +88,6 @@ def queue_name(url: str) -> str:
     return path.rsplit("/", 1)[-1] or url
 
 
-_clients: dict[tuple[str | None, str | None], Any] = {}
-_clients_lock = threading.Lock()
 
 
 def default_client(queue_url: str) -> SqsClient:
@@ -101,19 +97,7 @@ def default_client(queue_url: str) -> SqsClient:
     (``AWS_REGION``, ``AWS_DEFAULT_REGION``, profile). ``AWS_ENDPOINT_URL_SQS`` or
     ``AWS_ENDPOINT_URL`` sends requests to that endpoint instead of AWS.
     """
-    region = region_from_queue_url(queue_url)
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_SQS") or os.environ.get("AWS_ENDPOINT_URL")
-    key = (region, endpoint or None)
-    client = _clients.get(key)
-    if client is None:
-        with _clients_lock:
-            client = _clients.get(key)
-            if client is None:
-                import boto3  # imported here: it costs more to import than the whole SDK
-
-                client = boto3.client("sqs", region_name=region, endpoint_url=endpoint or None)
-                _clients[key] = client
-    return client  # type: ignore[no-any-return]
+    return client("sqs", region_from_queue_url(queue_url))  # type: ignore[no-any-return]
 
 
 class OutMessage(NamedTuple):

@@ -806,11 +806,9 @@ def _name_of(handler: Callable[..., Any]) -> str:
 def _forget_cached_clients() -> None:
     # Clients are process-wide and keyed by region and endpoint: drop them, so a test that
     # changes AWS_ENDPOINT_URL (a moto server) gets clients for the new endpoint.
-    from deepalert import _send
-    from deepalert._lambda import _sqs
+    from deepalert._lambda import _aws
 
-    _sqs._clients.clear()
-    _send._sns_clients.clear()
+    _aws._clients.clear()
 
 
 _warm_runtimes: dict[str, dict[Any, Any]] = {}

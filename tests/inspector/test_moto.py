@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-import deepalert._lambda._sqs as sqs_module
+import deepalert._lambda._aws as aws_clients
 from deepalert import Attribute, ContentHost, Finding, ReportAttribute, TaskResult
 from deepalert.inspector import Inspector, inspector
 from deepalert.testing import message_ids, sns_event, sqs_event, sqs_sns_event
@@ -21,9 +21,9 @@ from tests.inspector.conftest import make_task
 @pytest.fixture(autouse=True)
 def fresh_clients() -> Iterator[None]:
     """Each test starts without cached boto3 clients."""
-    sqs_module._clients.clear()
+    aws_clients._clients.clear()
     yield
-    sqs_module._clients.clear()
+    aws_clients._clients.clear()
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_default_client_is_made_from_the_environment_and_reused(
     feeder(sqs_sns_event(make_task("192.0.2.1")), None)
     feeder(sqs_sns_event(make_task("192.0.2.2")), None)
     assert len(drain(client, finding)) == 2
-    assert list(sqs_module._clients) == [("ap-northeast-1", None)]
+    assert list(aws_clients._clients) == [("sqs", "ap-northeast-1", None)]
 
 
 class Flaky:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+import deepalert._lambda._aws as aws_clients
 import deepalert._lambda._sqs as sqs_module
 from deepalert import Attribute, ContentHost, Finding
 from deepalert._lambda._sqs import BatchSender, OutMessage, region_from_queue_url
@@ -19,9 +20,9 @@ from tests.inspector.conftest import make_task
 @pytest.fixture(autouse=True)
 def fresh_clients() -> Iterator[None]:
     """Each test starts without cached boto3 clients."""
-    sqs_module._clients.clear()
+    aws_clients._clients.clear()
     yield
-    sqs_module._clients.clear()
+    aws_clients._clients.clear()
 
 
 @pytest.mark.parametrize(("url", "region"), [
