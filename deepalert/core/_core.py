@@ -239,12 +239,20 @@ class Core:
                             and self.settings.late_alerts == "review-again"):
             self._schedule_review(report_id, report)
         self.store.put_report(StoredReport(report_id, status, _EMPTY_RESULT, taken.created_at))
-        if self.publish_on_write:
+        if self.publish_on_write and not self._unheard(report_id, status):
             self.publish(report_id)
         if key is not None:
             self._put_receipt(key, StoredReceipt(report_id, taken.is_new, taken.created_at,
                                                  done=True), now)
         return Receipt(report_id, status, alert_id)
+
+    def _unheard(self, report_id: str, status: ReportStatus) -> bool:
+        """Fast path: whether the delivery says no one acts on this publication (every
+        subscriber filters its status out), so that compiling it can be skipped. A delivery
+        tells by an optional ``_skips_report(report_id, status)``, which accounts for the
+        publication itself; ``deepalert.local``'s has one."""
+        skips = getattr(self.delivery, "_skips_report", None) if self.fast_paths else None
+        return skips is not None and bool(skips(report_id, status))
 
     def _get_receipt(self, key: str) -> StoredReceipt | None:
         if self._durable:

@@ -438,13 +438,33 @@ class LocalPipeline:
         if status == ReportStatus.PUBLISHED:
             # Kept compressed: the last published version of every report, for published().
             self._published[report_id] = zlib.compress(report.encode("utf-8"), 1)
+        fast = self.core.fast_paths
         for emitter in self.emitters:
+            invoke_json = getattr(emitter, "_invoke_json", None) if fast else None
+            if invoke_json is not None and _filters_out(emitter, status):
+                continue
             try:
-                emitter(sns_event(report), self._context)
+                if invoke_json is not None:  # a @emitter: the report's text, read once
+                    invoke_json(report, f"local-{next(self._seq)}", self._context)
+                else:
+                    emitter(sns_event(report), self._context)
             except Exception as exc:
                 self.errors.append(PipelineError(
                     "emitter", f"{_name(emitter)} raised {type(exc).__name__}: {exc}",
                     report_id, self._sources.get(report_id), _traceback(exc)))
+
+    def _skips_report(self, report_id: str, status: str) -> bool:
+        """For the core's fast path: ``True`` (and the publication counted) when every emitter
+        would skip a ``new``/``more`` report unread, so the core need not compile it. Never
+        when ``publish_report`` was replaced (a subclass or a test watching publications)."""
+        if status == ReportStatus.PUBLISHED or getattr(
+                self.publish_report, "__func__", None) is not LocalPipeline.publish_report \
+                or not all(
+                getattr(emitter, "_invoke_json", None) is not None
+                and _filters_out(emitter, status) for emitter in self.emitters):
+            return False
+        self.publications += 1
+        return True
 
     def invoke_reviewer(self, report: str) -> str | None:
         """Invoke the reviewer as Step Functions does: the report JSON is the event.
@@ -456,7 +476,13 @@ class LocalPipeline:
         if self.reviewer is None:
             return '{"severity":"unclassified","reason":"no reviewer configured"}'
         try:
-            result = self.reviewer(json.loads(report), self._context)
+            invoke_json = getattr(self.reviewer, "_invoke_json", None)
+            if self.core.fast_paths and invoke_json is not None:
+                # A @reviewer reads the report's text once instead of json.loads and a
+                # model built from the dict (its own handler, the same verdict).
+                result = invoke_json(report, self._context)
+            else:
+                result = self.reviewer(json.loads(report), self._context)
         except Exception as exc:
             outcome, _ = review_verdict(None, failed=True, error_type=type(exc).__name__)
             self._reviewer_error(report, f"raised {type(exc).__name__}: {exc}", _traceback(exc))
@@ -593,6 +619,26 @@ def _head(report: str) -> tuple[str, str] | None:
     first = _HEAD_ID.match(report)
     last = _HEAD_STATUS.search(report, max(len(report) - 120, 0))
     return None if first is None or last is None else (first.group(1), last.group(1))
+
+
+def _filters_out(emitter: object, status: str) -> bool:
+    """Whether calling this ``@emitter`` with a report of ``status`` would do nothing but skip
+    it: most publications are ``new``/``more`` snapshots that emitters ignore, and its handler
+    would read the report to say so. Not when the skip would be seen: a debug log line for
+    it, or EMF metrics counting the record (a bad setting fails in the handler, as before)."""
+    from deepalert._lambda import _metrics
+    from deepalert._lambda._logging import apply_log_level
+    from deepalert.emitter._emitter import Emitter, logger
+
+    if not isinstance(emitter, Emitter) or status in emitter.statuses:
+        return False
+    try:
+        apply_log_level()
+        if _metrics.enabled():
+            return False
+    except DeepAlertError:
+        return False
+    return not logger.isEnabledFor(logging.DEBUG)
 
 
 def _delivery_key(source: str, data: str | bytes) -> str:
