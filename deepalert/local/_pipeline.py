@@ -263,7 +263,7 @@ class LocalPipeline:
         self.publications = 0
         self._events: list[_Event] = []
         self._seq = itertools.count()
-        self._tasks: list[str] = []
+        self._tasks: list[tuple[str, Task | None]] = []  # with the model, when the core has it
         self._sink: MemorySink = MemorySink()
         self._published: dict[str, bytes] = {}
         self._sources: dict[str, str] = {}
@@ -423,7 +423,11 @@ class LocalPipeline:
 
     def publish_task(self, task: str) -> None:
         """The task topic: queued, then delivered to every inspector in batches."""
-        self._tasks.append(task)
+        self._tasks.append((task, None))
+
+    def _publish_parsed_task(self, task: str, parsed: Task) -> None:
+        """:meth:`publish_task` with the model the core wrote the task from (fast path)."""
+        self._tasks.append((task, parsed))
 
     def publish_report(self, report: str) -> None:
         """The report topic: every emitter gets an SNS event with the report."""
@@ -439,9 +443,10 @@ class LocalPipeline:
             # Kept compressed: the last published version of every report, for published().
             self._published[report_id] = zlib.compress(report.encode("utf-8"), 1)
         fast = self.core.fast_paths
+        silent = fast and _silent_skips()
         for emitter in self.emitters:
             invoke_json = getattr(emitter, "_invoke_json", None) if fast else None
-            if invoke_json is not None and _filters_out(emitter, status):
+            if silent and _filters_out(emitter, status):
                 continue
             try:
                 if invoke_json is not None:  # a @emitter: the report's text, read once
@@ -459,9 +464,8 @@ class LocalPipeline:
         when ``publish_report`` was replaced (a subclass or a test watching publications)."""
         if status == ReportStatus.PUBLISHED or getattr(
                 self.publish_report, "__func__", None) is not LocalPipeline.publish_report \
-                or not all(
-                getattr(emitter, "_invoke_json", None) is not None
-                and _filters_out(emitter, status) for emitter in self.emitters):
+                or not all(_filters_out(emitter, status) for emitter in self.emitters) \
+                or not _silent_skips():
             return False
         self.publications += 1
         return True
@@ -515,8 +519,10 @@ class LocalPipeline:
         while self._tasks:
             pending, self._tasks = self._tasks, []
             for start in range(0, len(pending), _BATCH):
-                tasks = pending[start:start + _BATCH]
-                parsed = [Task.from_json(t) for t in tasks]
+                chunk = pending[start:start + _BATCH]
+                tasks = [text for text, _ in chunk]
+                parsed = [Task.from_json(text) if task is None else task
+                          for text, task in chunk]
                 if self.core.fast_paths:  # each task's SNS envelope quoted once for all
                     tasks = [json.dumps(t) for t in tasks]
                 for inspector in self.inspectors:
@@ -621,17 +627,13 @@ def _head(report: str) -> tuple[str, str] | None:
     return None if first is None or last is None else (first.group(1), last.group(1))
 
 
-def _filters_out(emitter: object, status: str) -> bool:
-    """Whether calling this ``@emitter`` with a report of ``status`` would do nothing but skip
-    it: most publications are ``new``/``more`` snapshots that emitters ignore, and its handler
-    would read the report to say so. Not when the skip would be seen: a debug log line for
-    it, or EMF metrics counting the record (a bad setting fails in the handler, as before)."""
+def _silent_skips() -> bool:
+    """Whether an ``@emitter`` skipping a report leaves no trace: no debug line for it and no
+    EMF metrics counting the record (a bad setting fails in the handler, as before)."""
     from deepalert._lambda import _metrics
     from deepalert._lambda._logging import apply_log_level
-    from deepalert.emitter._emitter import Emitter, logger
+    from deepalert.emitter._emitter import logger
 
-    if not isinstance(emitter, Emitter) or status in emitter.statuses:
-        return False
     try:
         apply_log_level()
         if _metrics.enabled():
@@ -639,6 +641,14 @@ def _filters_out(emitter: object, status: str) -> bool:
     except DeepAlertError:
         return False
     return not logger.isEnabledFor(logging.DEBUG)
+
+
+def _filters_out(emitter: object, status: str) -> bool:
+    """Whether this ``@emitter`` skips reports of ``status`` (before reading the rest): most
+    publications are ``new``/``more`` snapshots that emitters ignore."""
+    from deepalert.emitter._emitter import Emitter
+
+    return isinstance(emitter, Emitter) and status not in emitter.statuses
 
 
 def _delivery_key(source: str, data: str | bytes) -> str:
