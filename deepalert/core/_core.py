@@ -25,12 +25,11 @@ from __future__ import annotations
 import functools
 import json
 import re
-import typing
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from deepalert import _wire
 from deepalert._wire import GoTime
@@ -622,6 +621,16 @@ class _TypedFinding(Protocol):
     content: WireModel
 
 
+_TypedModels = tuple[tuple[str, bytes, Callable[..., Any]], ...]
+
+
+@functools.cache
+def _typed_finding_readers() -> _TypedModels:
+    """``(type, marker, validate_json)`` of each typed Finding model."""
+    return tuple((name, marker, model.__pydantic_validator__.validate_json)
+                 for name, (marker, model) in _typed_finding_models().items())
+
+
 @functools.cache
 def _typed_finding_models() -> dict[str, tuple[bytes, type[WireModel]]]:
     # A Finding whose content is read straight into the struct its type names: one
@@ -642,19 +651,16 @@ def _typed_finding_models() -> dict[str, tuple[bytes, type[WireModel]]]:
 def _typed_finding(data: str | bytes) -> _TypedFinding | None:
     """The finding read with its content typed, when its type is a known content type and
     both fit exactly; ``None`` sends it to the general path."""
-    from pydantic import ValidationError
-
     try:
         raw = data.encode("utf-8") if isinstance(data, str) else data
     except UnicodeEncodeError:
         return None
-    for name, (marker, model) in _typed_finding_models().items():
+    for name, marker, validate_json in _typed_finding_readers():
         if marker in raw:
             try:
-                finding = model.model_validate_json(raw, context={_RAW: raw})
-            except ValidationError:
+                typed: _TypedFinding = validate_json(raw, context={_RAW: raw})
+            except ValueError:  # pydantic's ValidationError
                 return None
-            typed = typing.cast("_TypedFinding", finding)
             return typed if typed.type == name else None
     return None
 
