@@ -8,6 +8,11 @@ store; 5 alerts share each AlertID, so reports have 5 alerts and about 25 attrib
 ``--compare N`` runs each size N times with the fast paths on and off (``Core.fast_paths``,
 the garbage-collector tuning of ``LocalPipeline.run``), alternating, and prints the median
 throughput ratio: the before/after figure, measured in one command on the same machine.
+``--baseline DIR`` adds a third variant in each round: the same workload on the ``deepalert``
+package of another checkout (``git worktree add /tmp/base <commit>``), e.g. the commit before
+issue 13's work, whose general path differs from today's. In ``--compare`` runs, each process
+first runs 20 alerts unmeasured (lazy imports, schema builds), so the figures are steady-state
+throughput.
 
 Throughput is alerts per CPU second of the run (this machine's wall clock is noisy). Growth is
 reported as ratios to the smallest size in the same command: linear cost means the CPU-time
