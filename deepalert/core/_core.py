@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
+from pydantic_core import PydanticSerializationError
+
 from deepalert import _wire
 from deepalert._wire import GoTime
 from deepalert.core._clock import Clock
@@ -318,7 +320,7 @@ class Core:
         context = attr.context
         if context is not None and context != sorted(context):
             attr = attr.model_copy(update={"context": sorted(context)})
-        text = attr.to_json()
+        text = _validated_json(attr)
         attr_hash = _wire.hash_hex(text)
         if attr.timestamp is None:
             stored = f'{text[:-1]},"timestamp":"{_go_time(now)}"}}'
@@ -438,14 +440,14 @@ class Core:
                 attr.timestamp)
         written = self._written.get(seen)
         if written is None:
-            attr_json = attr.to_json()
+            attr_json = _validated_json(attr)
             attr_hash = (_wire.hash_hex(attr_json)
                          if context is None or context == sorted(context) else attr.hash())
             if len(self._written) >= _WRITTEN_MAX:
                 self._written.clear()
             written = self._written[seen] = attr_json, attr_hash
         attr_json, attr_hash = written
-        content_json = typed.content.to_json()
+        content_json = _validated_json(typed.content)
         go_json = ""
         if getattr(self.store, "keeps_finding_json", False):
             go_json = _go_finding(Finding.from_json(finding_json), attr_json)
@@ -663,6 +665,18 @@ def _typed_finding(data: str | bytes) -> _TypedFinding | None:
                 return None
             return typed if typed.type == name else None
     return None
+
+
+def _validated_json(model: Attribute | WireModel) -> str:
+    """``model.to_json()`` for an Attribute or a content struct the core has just read (and
+    not changed since): their fields hold no ``interface{}`` values, and, freshly validated,
+    no value of a wrong type, so the write-time check (``warnings="error"``, about a
+    microsecond a call) has nothing to catch. Anything the serializer refuses (a lone
+    surrogate) is written by ``to_json`` itself."""
+    try:
+        return _wire.go_escape(model.__pydantic_serializer__.to_json(model).decode())
+    except PydanticSerializationError:
+        return model.to_json()
 
 
 def _go_finding(finding: Finding, attr_json: str) -> str:
