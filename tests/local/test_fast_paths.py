@@ -156,8 +156,13 @@ def test_filtering_emitters_and_a_failing_reviewer_see_the_same_on_both_paths(
     assert fast == _run(texts, False, step, strict=True)
 
 
-def test_unheard_snapshots_are_not_compiled_on_the_fast_path() -> None:
-    # The differential test above would pass if the fast path never ran: check that it does.
+def test_unheard_snapshots_are_not_compiled_on_the_fast_path(
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The differential test above would pass if the fast path never ran: check that it does
+    # (with nothing that would show a skip: no debug logging, no metrics).
+    caplog.set_level(logging.INFO, logger="deepalert.emitter")
+    for name in ("DEEPALERT_METRICS", "LOG_LEVEL", "POWERTOOLS_LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
     compiled = []
     for fast in (True, False):
         pipeline, _ = _pipeline(fast, strict=True)
