@@ -263,7 +263,7 @@ class LocalPipeline:
         self.publications = 0
         self._events: list[_Event] = []
         self._seq = itertools.count()
-        self._tasks: list[str] = []
+        self._tasks: list[tuple[str, Task | None]] = []  # with the model, when the core has it
         self._sink: MemorySink = MemorySink()
         self._published: dict[str, bytes] = {}
         self._sources: dict[str, str] = {}
@@ -423,7 +423,11 @@ class LocalPipeline:
 
     def publish_task(self, task: str) -> None:
         """The task topic: queued, then delivered to every inspector in batches."""
-        self._tasks.append(task)
+        self._tasks.append((task, None))
+
+    def _publish_parsed_task(self, task: str, parsed: Task) -> None:
+        """:meth:`publish_task` with the model the core wrote the task from (fast path)."""
+        self._tasks.append((task, parsed))
 
     def publish_report(self, report: str) -> None:
         """The report topic: every emitter gets an SNS event with the report."""
@@ -438,13 +442,33 @@ class LocalPipeline:
         if status == ReportStatus.PUBLISHED:
             # Kept compressed: the last published version of every report, for published().
             self._published[report_id] = zlib.compress(report.encode("utf-8"), 1)
+        fast = self.core.fast_paths
+        silent = fast and _silent_skips()
         for emitter in self.emitters:
+            invoke_json = getattr(emitter, "_invoke_json", None) if fast else None
+            if silent and _filters_out(emitter, status):
+                continue
             try:
-                emitter(sns_event(report), self._context)
+                if invoke_json is not None:  # a @emitter: the report's text, read once
+                    invoke_json(report, f"local-{next(self._seq)}", self._context)
+                else:
+                    emitter(sns_event(report), self._context)
             except Exception as exc:
                 self.errors.append(PipelineError(
                     "emitter", f"{_name(emitter)} raised {type(exc).__name__}: {exc}",
                     report_id, self._sources.get(report_id), _traceback(exc)))
+
+    def _skips_report(self, report_id: str, status: str) -> bool:
+        """For the core's fast path: ``True`` (and the publication counted) when every emitter
+        would skip a ``new``/``more`` report unread, so the core need not compile it. Never
+        when ``publish_report`` was replaced (a subclass or a test watching publications)."""
+        if status == ReportStatus.PUBLISHED or getattr(
+                self.publish_report, "__func__", None) is not LocalPipeline.publish_report \
+                or not all(_filters_out(emitter, status) for emitter in self.emitters) \
+                or not _silent_skips():
+            return False
+        self.publications += 1
+        return True
 
     def invoke_reviewer(self, report: str) -> str | None:
         """Invoke the reviewer as Step Functions does: the report JSON is the event.
@@ -456,7 +480,13 @@ class LocalPipeline:
         if self.reviewer is None:
             return '{"severity":"unclassified","reason":"no reviewer configured"}'
         try:
-            result = self.reviewer(json.loads(report), self._context)
+            invoke_json = getattr(self.reviewer, "_invoke_json", None)
+            if self.core.fast_paths and invoke_json is not None:
+                # A @reviewer reads the report's text once instead of json.loads and a
+                # model built from the dict (its own handler, the same verdict).
+                result = invoke_json(report, self._context)
+            else:
+                result = self.reviewer(json.loads(report), self._context)
         except Exception as exc:
             outcome, _ = review_verdict(None, failed=True, error_type=type(exc).__name__)
             self._reviewer_error(report, f"raised {type(exc).__name__}: {exc}", _traceback(exc))
@@ -489,8 +519,10 @@ class LocalPipeline:
         while self._tasks:
             pending, self._tasks = self._tasks, []
             for start in range(0, len(pending), _BATCH):
-                tasks = pending[start:start + _BATCH]
-                parsed = [Task.from_json(t) for t in tasks]
+                chunk = pending[start:start + _BATCH]
+                tasks = [text for text, _ in chunk]
+                parsed = [Task.from_json(text) if task is None else task
+                          for text, task in chunk]
                 if self.core.fast_paths:  # each task's SNS envelope quoted once for all
                     tasks = [json.dumps(t) for t in tasks]
                 for inspector in self.inspectors:
@@ -593,6 +625,30 @@ def _head(report: str) -> tuple[str, str] | None:
     first = _HEAD_ID.match(report)
     last = _HEAD_STATUS.search(report, max(len(report) - 120, 0))
     return None if first is None or last is None else (first.group(1), last.group(1))
+
+
+def _silent_skips() -> bool:
+    """Whether an ``@emitter`` skipping a report leaves no trace: no debug line for it and no
+    EMF metrics counting the record (a bad setting fails in the handler, as before)."""
+    from deepalert._lambda import _metrics
+    from deepalert._lambda._logging import apply_log_level
+    from deepalert.emitter._emitter import logger
+
+    try:
+        apply_log_level()
+        if _metrics.enabled():
+            return False
+    except DeepAlertError:
+        return False
+    return not logger.isEnabledFor(logging.DEBUG)
+
+
+def _filters_out(emitter: object, status: str) -> bool:
+    """Whether this ``@emitter`` skips reports of ``status`` (before reading the rest): most
+    publications are ``new``/``more`` snapshots that emitters ignore."""
+    from deepalert.emitter._emitter import Emitter
+
+    return isinstance(emitter, Emitter) and status not in emitter.statuses
 
 
 def _delivery_key(source: str, data: str | bytes) -> str:
