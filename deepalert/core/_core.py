@@ -688,9 +688,14 @@ def _go_finding(finding: Finding, attr_json: str) -> str:
             f'"content":{_wire.go_dumps(finding.content, sort_keys=True)}}}')
 
 
-@functools.lru_cache(maxsize=8)
 def _go_time(when: datetime) -> GoTime:
-    # One dispatch stamps all its attributes with the same time: write it once.
+    # One dispatch stamps all its attributes with the same time: write it once. Keyed by the
+    # offset too: equal instants in two zones are equal datetimes, written differently.
+    return _go_time_at(when, when.utcoffset())
+
+
+@functools.lru_cache(maxsize=8)
+def _go_time_at(when: datetime, offset: timedelta | None) -> GoTime:
     return GoTime.from_datetime(when)
 
 

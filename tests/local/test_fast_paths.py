@@ -295,3 +295,25 @@ def test_submit_many_restores_the_garbage_collector() -> None:
     assert seen[0][1] >= 50_000
     assert gc.get_threshold() == threshold
     assert gc.get_freeze_count() == 0
+
+
+def test_dispatch_times_are_written_in_each_clock_zone() -> None:
+    # The dispatch time is written once per instant (cached): two cores at the same instant
+    # on clocks of two zones (a Clock of one's own may keep any zone) each write their own,
+    # as Go writes time.Now() in the local zone.
+    class Fixed:
+        def __init__(self, now: datetime) -> None:
+            self.at = now
+
+        def now(self) -> datetime:
+            return self.at
+
+    written = []
+    for zone in (timezone.utc, timezone(timedelta(hours=9))):
+        pipeline = LocalPipeline(clock=Fixed(START.astimezone(zone)))
+        pipeline.submit(Alert(detector="ids", rule_id="r", alert_key="k",
+                              attributes=[Attribute(type="ipaddr", value="10.0.0.1")]))
+        pipeline.run()
+        (report,) = pipeline.published()
+        written.append([a.timestamp for a in report.attributes or []])
+    assert written == [["2026-01-01T12:00:00Z"], ["2026-01-01T21:00:00+09:00"]]
