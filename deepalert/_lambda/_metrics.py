@@ -44,6 +44,7 @@ __all__ = [
     "Role",
     "emit",
     "emit_inspection",
+    "emit_inspection_counts",
     "enabled",
     "timed",
 ]
@@ -224,3 +225,14 @@ def emit_inspection(author: str, outcomes: Sequence[InspectionOutcome]) -> None:
                   durations_ms=[o.duration_ms for o in outcomes if o.duration_ms is not None],
                   findings=sum(o.findings for o in ok),
                   new_attributes=sum(o.new_attributes for o in ok)), None)
+
+
+def emit_inspection_counts(author: str, *, records: int, failed: int,
+                           durations_ms: Sequence[float], findings: int,
+                           new_attributes: int) -> None:
+    """:func:`emit_inspection` from counts the caller kept (the inspector's fast path)."""
+    settings = _settings()
+    if settings is not None:
+        _write(_lines(settings, "inspector", author, records=records, failed=failed,
+                      durations_ms=durations_ms, findings=findings,
+                      new_attributes=new_attributes), None)

@@ -10,10 +10,12 @@ messages sent, the batch response (or the exception) and every log line must be 
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from typing import Any
 
 import pytest
@@ -283,8 +285,38 @@ class _Context:
         return self.left
 
 
+@contextmanager
+def _metrics(on: bool) -> Iterator[io.StringIO]:
+    """EMF metrics switched on (or off) and standard output, where they go, captured."""
+    before = os.environ.get("DEEPALERT_METRICS")
+    os.environ["DEEPALERT_METRICS"] = "on" if on else "off"
+    try:
+        with redirect_stdout(io.StringIO()) as out:
+            yield out
+    finally:
+        if before is None:
+            del os.environ["DEEPALERT_METRICS"]
+        else:
+            os.environ["DEEPALERT_METRICS"] = before
+
+
+def _emf(text: str) -> list[Any]:
+    """The EMF documents, with what differs from run to run (the timestamp, each duration)
+    replaced by what must not: how many durations there are."""
+    docs = []
+    for line in text.splitlines():
+        doc = json.loads(line)
+        doc["_aws"]["Timestamp"] = 0
+        if "FunctionDuration" in doc:
+            assert all(type(v) in (int, float) and v >= 0 for v in doc["FunctionDuration"])
+            doc["FunctionDuration"] = len(doc["FunctionDuration"])
+        docs.append(doc)
+    return docs
+
+
 def _run(fast: bool, event: dict[str, Any], results: list[Any], *, types: list[str],
-         with_context: bool, left: int | None) -> tuple[Any, ...]:
+         with_context: bool, left: int | None, metrics: bool = False,
+         sink: MemorySink | None = None) -> tuple[Any, ...]:
     queue = iter(results)
 
     def produce(attr: Attribute) -> Any:
@@ -301,11 +333,11 @@ def _run(fast: bool, event: dict[str, Any], results: list[Any], *, types: list[s
         def inspect(attr: Attribute) -> Any:
             return produce(attr)
 
-    sink = MemorySink()
+    sink = sink or MemorySink()
     context = None if left is None else _Context(left)
     _fast.ENABLED = fast
     try:
-        with _captured() as logs:
+        with _captured() as logs, _metrics(metrics) as out:
             try:
                 response: Any = inspect.invoke(event, context, sqs_client=sink,  # type: ignore[arg-type]
                                                finding_queue_url=FINDING,
@@ -314,20 +346,27 @@ def _run(fast: bool, event: dict[str, Any], results: list[Any], *, types: list[s
                 response = (type(exc).__name__, str(exc))
     finally:
         _fast.ENABLED = True
-    return (response, sink.bodies(FINDING), sink.bodies(ATTRIBUTE), sink.requests, logs.lines)
+    emf = _emf(out.getvalue())
+    if metrics and not (type(response) is tuple and response[0] == "ConfigurationError"):
+        assert len(emf) == 1  # what is compared below is really there
+    return (response, sink.bodies(FINDING), sink.bodies(ATTRIBUTE), sink.requests, logs.lines,
+            emf)
 
 
 @settings(max_examples=120, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(event=_EVENTS, results=st.lists(_result(), min_size=6, max_size=6),
        types=st.sampled_from([[], ["ipaddr"]]), with_context=st.booleans(),
-       left=st.sampled_from([None, None, 900_000, 10]))
+       left=st.sampled_from([None, None, 900_000, 10]), metrics=st.booleans())
 def test_fast_path_matches_general_path(event: dict[str, Any], results: list[Any],
                                         types: list[str], with_context: bool,
-                                        left: int | None) -> None:
-    """Messages, batch response (or exception) and log lines are identical on both paths."""
-    general = _run(False, event, results, types=types, with_context=with_context, left=left)
-    fast = _run(True, event, results, types=types, with_context=with_context, left=left)
+                                        left: int | None, metrics: bool) -> None:
+    """Messages, batch response (or exception), log lines and EMF metrics are identical on
+    both paths."""
+    general = _run(False, event, results, types=types, with_context=with_context, left=left,
+                   metrics=metrics)
+    fast = _run(True, event, results, types=types, with_context=with_context, left=left,
+                metrics=metrics)
     assert fast == general
 
 
@@ -335,13 +374,13 @@ def test_fast_path_is_taken_and_general_path_reachable(monkeypatch: pytest.Monke
                                                        ) -> None:
     """The differential test compares two different paths, not one path twice."""
     calls: list[str] = []
-    original = _fast._Inspect.__call__
+    original = _fast._finding
 
-    def spy(self: Any, index: int, raw: object) -> Any:
+    def spy(*args: Any) -> Any:
         calls.append("fast")
-        return original(self, index, raw)
+        return original(*args)
 
-    monkeypatch.setattr(_fast._Inspect, "__call__", spy)
+    monkeypatch.setattr(_fast, "_finding", spy)
     event = {"Records": [{"messageId": "m", "body": json.dumps(
         {"report_id": "r", "attribute": {"type": "ipaddr", "value": "192.0.2.1"}})}]}
     host = lambda: ContentHost(country=["JP"])  # noqa: E731
@@ -448,3 +487,69 @@ def test_common_records_never_reach_the_general_reader(monkeypatch: pytest.Monke
         {"itemIdentifier": event["Records"][1]["messageId"]}]}
     assert general == [1]
     assert len(sink.bodies(FINDING)) == 6
+
+
+def _clean_event(n: int) -> dict[str, Any]:
+    return {"Records": [{"messageId": f"m{i}", "eventSource": "aws:sqs", "body": json.dumps({
+        "Type": "Notification", "MessageId": f"sns-{i}", "TopicArn": "arn:aws:sns:us-east-1:1:t",
+        "Message": json.dumps({"report_id": f"r{i}", "attribute": {
+            "type": "ipaddr", "key": "src", "value": f"192.0.2.{i}", "context": ["remote"],
+            "timestamp": "2026-01-02T03:04:05.123456789Z"}})})} for i in range(n)]}
+
+
+@pytest.mark.parametrize("metrics", [True, False], ids=["metrics on", "metrics off"])
+def test_a_clean_event_reads_the_same_on_both_paths(metrics: bool) -> None:
+    """Events where every record succeeds (the fast path's own response): messages, response,
+    logs and metrics as the general path's; the metrics count every record and finding."""
+    host = lambda: ContentHost(country=["JP"])  # noqa: E731
+    users = lambda: [ContentUser(activities=[  # noqa: E731
+        EntityActivity(action="login", last_seen="2026-01-02T03:04:05Z")]),
+        ContentHost(country=["JP"]), Attribute(type="domain", value="a.example")]
+    event = _clean_event(25)
+    results = [host] * 12 + [users] + [host] * 12
+    general = _run(False, event, results, types=[], with_context=False, left=900_000,
+                   metrics=metrics)
+    fast = _run(True, event, results, types=[], with_context=False, left=900_000,
+                metrics=metrics)
+    assert fast == general
+    assert fast[0] == {"batchItemFailures": []}
+    assert len(fast[1]) == 26
+    assert len(fast[2]) == 1
+    if metrics:
+        [doc] = fast[5]
+        assert (doc["Records"], doc["FailedRecords"], doc["Findings"], doc["NewAttributes"],
+                doc["FunctionDuration"]) == (25, 0, 26, 1, 25)
+    else:
+        assert fast[5] == []
+
+
+_SINK_FAILURES: dict[str, Any] = {
+    "entries refused": lambda sink: sink.fail_next(3, code="InvalidMessageContents",
+                                                   sender_fault=True),
+    "attribute queue refused": lambda sink: sink.fail_next(
+        1, code="AccessDenied", sender_fault=True, queue_url=ATTRIBUTE),
+    "one body refused": lambda sink: sink.fail_when(
+        lambda url, body: '"r7"' in body, code="InvalidMessageContents", sender_fault=True),
+}
+
+
+@pytest.mark.parametrize("metrics", [True, False], ids=["metrics on", "metrics off"])
+@pytest.mark.parametrize("failure", list(_SINK_FAILURES))
+def test_messages_sqs_refuses_read_the_same_on_both_paths(failure: str, metrics: bool) -> None:
+    """Records whose messages SQS did not accept fail, are logged and counted as on the
+    general path, though every record itself succeeded."""
+    host = lambda: ContentHost(country=["JP"])  # noqa: E731
+    new = lambda: [ContentHost(country=["JP"]), Attribute(type="domain", value="a.example")]  # noqa: E731
+    event = _clean_event(12)
+    results = [host] * 4 + [new] + [host] * 7
+    runs = []
+    for fast in (False, True):
+        sink = MemorySink()
+        _SINK_FAILURES[failure](sink)
+        runs.append(_run(fast, event, results, types=[], with_context=False, left=None,
+                         metrics=metrics, sink=sink))
+    general, fast_run = runs
+    assert fast_run == general
+    assert fast_run[0]["batchItemFailures"]  # the failure really happened
+    if metrics:
+        assert fast_run[5][0]["FailedRecords"] == len(fast_run[0]["batchItemFailures"])
