@@ -93,7 +93,7 @@ class _Compiled(NamedTuple):
     """An SNS notification (``Type``, ``MessageId``, ``TopicArn``) whose ``Message`` is the
     text of a Task, read by ``Task``'s own schema in the same pass."""
     task: _ValidateJson
-    """``Task``'s own validator."""
+    """A Task's fields, read by ``Task``'s own field schemas: ``(fields, None, set)``."""
     contents: dict[type[Any], _ContentEntry]
     """Content class (exact) -> how its findings are written."""
 
@@ -119,13 +119,14 @@ def _compile() -> _Compiled:
         for model in (Task, Attribute, ContentHost, ContentUser, ContentBinary):
             model.model_rebuild()  # defer_build: complete them now, once
         field = core_schema.typed_dict_field
+        task_fields = _fields_schema(Task.__pydantic_core_schema__)
         # What the general reader takes for an SNS notification: Type "Notification", a
         # string Message, and a TopicArn or a MessageId (checked by the caller). The Message
         # is read by Task's own schema in the same pass; if either fails, the general path
         # reads the record.
         envelope = SchemaValidator(core_schema.typed_dict_schema({
             "Type": field(core_schema.literal_schema(["Notification"])),
-            "Message": field(core_schema.json_schema(Task.__pydantic_core_schema__)),
+            "Message": field(core_schema.json_schema(task_fields)),
             "MessageId": field(core_schema.any_schema(), required=False),
             "TopicArn": field(core_schema.any_schema(), required=False),
         }, extra_behavior="ignore"))
@@ -155,8 +156,22 @@ def _compile() -> _Compiled:
             contents[content] = (content.content_type.value,  # type: ignore[attr-defined]
                                  finding.to_json, check.validate_json, values)
         _compiled = _Compiled(envelope.validate_json,
-                              Task.__pydantic_validator__.validate_json, contents)
+                              SchemaValidator(task_fields).validate_json, contents)
     return _compiled
+
+
+def _fields_schema(model_schema: Any) -> Any:
+    """A schema reading a model's fields as ``(fields, extra, fields set)`` without building
+    the model (only its fields are used): the same field schemas, the same refusal of
+    unknown keys."""
+    from pydantic_core import core_schema
+
+    if model_schema["type"] == "model" and model_schema["schema"]["type"] == "model-fields":
+        extra = model_schema.get("config", {}).get("extra_fields_behavior", "ignore")
+        return {**model_schema["schema"], "extra_behavior": extra}
+    # Not the shape pydantic builds today: the model itself, its fields taken after.
+    return core_schema.no_info_after_validator_function(
+        lambda model: (dict(model), None, set()), model_schema)
 
 
 def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | None,
@@ -227,7 +242,7 @@ def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | 
     for index, raw in enumerate(records):
         # The common shapes: an SQS record whose body is an SNS notification holding a Task
         # (read in one pass), or a raw Task. Anything else: the general reader.
-        task: Any = None
+        task: Any = None  # the Task's fields, or the text of a raw body
         message_id: str | None = None
         if type(raw) is dict:
             body = raw.get("body")
@@ -246,7 +261,7 @@ def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | 
                         pass
                     else:
                         if "TopicArn" in envelope or "MessageId" in envelope:
-                            task = envelope["Message"]
+                            task = envelope["Message"][0]
         if task is not None and getter is not None:  # asked for every record, as there
             value = getter()
             left = value if type(value) is int else (
@@ -261,10 +276,10 @@ def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | 
                 continue
         if type(task) is str:  # a raw body
             try:
-                task = task_of(task)
+                task = task_of(task)[0]
             except ValueError:  # the lenient reader decides, and words the error
                 task = None
-        attr = None if task is None else task.attribute
+        attr = None if task is None else task["attribute"]
         if attr is None:  # unusual, or a null attribute: the general path, in its words
             outcome = general(_isolated(_sqs_record, index, raw, "sqs"), context, finding_url,
                               attribute_url)
@@ -273,7 +288,7 @@ def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | 
             outbox.add(outcome)
             outcome.messages = []  # sent or queued: held no longer
             continue
-        report_id: str = task.report_id
+        report_id: str = task["report_id"]
         duration: float | None = None
         messages: list[OutMessage] | None = None
         try:
@@ -318,7 +333,7 @@ def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | 
             queued = pending.get(finding_url)
             if queued is None:
                 queued = pending[finding_url] = []
-            queued.append(OutMessage(finding_url, written[0], written[1], index))
+            queued.append(_new_message(OutMessage, (finding_url, written[0], written[1], index)))
             if len(queued) >= 10:
                 send(finding_url, final=False)
         else:
@@ -359,6 +374,8 @@ def _outcome(item: Any) -> _Outcome:
     return cast("_Outcome", result)
 
 
+_new_message = tuple.__new__
+"""``OutMessage(...)`` without its Python ``__new__``."""
 _late: Any = None
 _late_log: Any = None
 

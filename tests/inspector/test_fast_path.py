@@ -553,3 +553,29 @@ def test_messages_sqs_refuses_read_the_same_on_both_paths(failure: str, metrics:
     assert fast_run[0]["batchItemFailures"]  # the failure really happened
     if metrics:
         assert fast_run[5][0]["FailedRecords"] == len(fast_run[0]["batchItemFailures"])
+
+
+@pytest.mark.parametrize("text", [
+    _TASK_TEXT, '{"report_id": "r"}', '{"attribute": null}', '{"report_id": "r", "x": 1}',
+    '{"report_id": 5}', '{"attribute": {"type": "ipaddr", "timestamp": "yesterday"}}'])
+def test_task_fields_read_as_the_task_model_reads_them(text: str) -> None:
+    """The fields-only reader, and its fallback for a schema of another shape, accept and
+    refuse what Task's own validator does, with the same values."""
+    from pydantic_core import SchemaValidator, ValidationError, core_schema
+
+    from deepalert import Task
+
+    Task.model_rebuild()
+    schema = Task.__pydantic_core_schema__
+    wrapped = core_schema.chain_schema([core_schema.any_schema(), schema])  # not a model
+    readers = [SchemaValidator(_fast._fields_schema(s)).validate_json for s in (schema, wrapped)]
+    try:
+        task = Task.__pydantic_validator__.validate_json(text)
+    except ValidationError:
+        for read in readers:
+            with pytest.raises(ValidationError):
+                read(text)
+        return
+    for read in readers:
+        fields = read(text)[0]
+        assert fields == {"report_id": task.report_id, "attribute": task.attribute}
