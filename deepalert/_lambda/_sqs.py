@@ -248,7 +248,8 @@ class BatchSender:
             failures.extend(final)
             if not pending:
                 break
-        failures.extend(SendFailure(m, r) for m, r in zip(pending, reasons, strict=True))
+        if pending:
+            failures.extend(SendFailure(m, r) for m, r in zip(pending, reasons, strict=True))
         return failures
 
 

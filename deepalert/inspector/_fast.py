@@ -349,9 +349,10 @@ def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | 
         return inspector._respond("sqs", [_outcome(item) for item in done], outbox, sender)
     # Every record done and every message accepted: what the general response says then.
     _log = _late_log or _load_late_log()
-    _log.log(_log.INFO, "inspection batch done", author=author, source="sqs",
-             records=len(done), failed=0, messages=outbox.sent, requests=sender.requests,
-             possible_duplicates=sender.possible_duplicates or None)
+    if _log.logger.isEnabledFor(_log.INFO):
+        _log.log(_log.INFO, "inspection batch done", author=author, source="sqs",
+                 records=len(done), failed=0, messages=outbox.sent, requests=sender.requests,
+                 possible_duplicates=sender.possible_duplicates or None)
     if timed:
         _metrics.emit_inspection_counts(
             author, records=len(done), failed=0,

@@ -182,6 +182,10 @@ class _Host(ContentHost):
     note: str = ""
 
 
+class _Text(str):
+    """A str subclass, which the writer takes as a str."""
+
+
 def _bad_list() -> ContentHost:
     host = ContentHost(country=["JP"])
     assert host.country is not None
@@ -211,6 +215,10 @@ def _contents(text: str, time: str) -> dict[str, Any]:
         "huge": lambda: ContentHost(hostname=["h" * 3000]),
         "forbidden": lambda: ContentHost(hostname=["\uffff"]),
         "surrogate": lambda: ContentHost(hostname=["a\udc80"]),
+        "constructed-tuple": lambda: ContentHost.model_construct(country=("JP", text)),
+        "constructed-text": lambda: ContentHost.model_construct(country="JP"),
+        "constructed-number": lambda: ContentBinary.model_construct(os=[1.5]),
+        "str-subclass": lambda: ContentHost(country=[_Text(text)]),
     }
 
 
