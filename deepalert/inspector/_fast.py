@@ -234,9 +234,13 @@ def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | 
     margin = inspector._deadline_margin_ms
     clock = perf_counter
 
-    # Per record: a tuple (index, message_id, report_id, attribute, findings, new attributes,
-    # duration) while all goes well, an outcome object otherwise (``slow``: the general
-    # response then reads them all, so that failures are worded and logged as there).
+    # Per record: a tuple (index, message_id, report_id, the attribute's type, key and value,
+    # findings, new attributes, duration) while all goes well, an outcome object otherwise
+    # (``slow``: the general response then reads them all, so that failures are worded and
+    # logged as there). The tuples hold strings and numbers only, which the garbage collector
+    # stops tracking: in a large event it would otherwise walk every task attribute again
+    # and again until the response. A record whose messages SQS then refuses is logged with
+    # the attribute's type, key and value, all that its log line shows.
     done: list[Any] = []
     slow = False
     for index, raw in enumerate(records):
@@ -295,10 +299,12 @@ def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | 
             if accepts is None:
                 if (types and attr.type not in types) or (contexts and not any(
                         c in contexts for c in attr.context or ())):
-                    done.append((index, message_id, report_id, attr, 0, 0, None))
+                    done.append((index, message_id, report_id, attr.type, attr.key,
+                                 attr.value, 0, 0, None))
                     continue
             elif not accepts(attr):
-                done.append((index, message_id, report_id, attr, 0, 0, None))
+                done.append((index, message_id, report_id, attr.type, attr.key, attr.value,
+                             0, 0, None))
                 continue
             started = clock() if timed else 0.0
             if takes_context:
@@ -327,7 +333,8 @@ def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | 
             done.append(result)
             slow = True
             continue
-        done.append((index, message_id, report_id, attr, findings, new_attributes, duration))
+        done.append((index, message_id, report_id, attr.type, attr.key, attr.value, findings,
+                     new_attributes, duration))
         if messages is None:
             assert written is not None
             queued = pending.get(finding_url)
@@ -356,8 +363,8 @@ def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | 
     if timed:
         _metrics.emit_inspection_counts(
             author, records=len(done), failed=0,
-            durations_ms=[item[6] for item in done if item[6] is not None],
-            findings=sum(item[4] for item in done), new_attributes=sum(item[5] for item in done))
+            durations_ms=[item[8] for item in done if item[8] is not None],
+            findings=sum(item[6] for item in done), new_attributes=sum(item[7] for item in done))
     return {"batchItemFailures": []}
 
 
@@ -365,10 +372,13 @@ def _outcome(item: Any) -> _Outcome:
     """A record's entry in ``done`` as the outcome object the general response reads."""
     if type(item) is not tuple:
         return cast("_Outcome", item)
-    index, message_id, report_id, attr, findings, new_attributes, duration = item
+    index, message_id, report_id, kind, key, value, findings, new_attributes, duration = item
     result = _Result(index, message_id)
     result.report_id = report_id
-    result.attribute = attr
+    # What a failure's log line shows of the attribute (attribute_fields): no more is kept.
+    from deepalert.models import Attribute
+
+    result.attribute = Attribute.model_construct(type=kind, key=key, value=value)
     result.findings = findings
     result.new_attributes = new_attributes
     result.duration_ms = duration
