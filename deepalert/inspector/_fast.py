@@ -1,12 +1,19 @@
 """The inspector's fast path for SQS events: the same messages and responses, less work.
 
 For the common event (an SQS event whose bodies are SNS notifications holding a Task, or raw
-Tasks) each record is read with pydantic-core validators directly (the envelope and the Task
-in one pass), and each finding is written in one call by a serializer made of the schemas that
-write the typed Finding (the attribute's and the content's) instead of building a Finding
-model first. What the read-back proved is proved more cheaply: a content of strings only is
-written with the strict serializer (a value of the wrong type is refused, not written); only
-a content that can hold times is read back, and only its content.
+Tasks) each record is read with pydantic-core validators directly (the envelope and the Task's
+fields in one pass, with Task's own field schemas, no Task model built), and each finding is
+written in one call by a serializer made of the schemas that write the typed Finding (the
+attribute's and the content's) instead of building a Finding model first. What the read-back
+proved is proved more cheaply: a content of strings only is written with the strict serializer
+(a value of the wrong type is refused, not written); only a content that can hold times is
+read back, and only its content.
+
+The records are handled in one loop with the invocation's settings in local variables; while
+all goes well a record leaves a tuple of strings and numbers behind, and the response, log
+line and metrics are made from those. As soon as a record fails (or SQS refuses a message),
+the general response reads every record's outcome, so failures are worded, logged and
+counted as there.
 
 Anything unusual (another envelope, a record or body that does not read as the common shapes,
 a null attribute, a content of a subclass, a value the strict writer refuses, a message over
