@@ -362,7 +362,7 @@ def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | 
     if slow or outbox.failures:
         return inspector._respond("sqs", [_outcome(item) for item in done], outbox, sender)
     # Every record done and every message accepted: what the general response says then.
-    _log = _late_log or _load_late_log()
+    _log = handler._log_module or handler._load_log()
     if _log.logger.isEnabledFor(_log.INFO):
         _log.log(_log.INFO, "inspection batch done", author=author, source="sqs",
                  records=len(done), failed=0, messages=outbox.sent, requests=sender.requests,
@@ -395,7 +395,6 @@ def _outcome(item: Any) -> _Outcome:
 _new_message = tuple.__new__
 """``OutMessage(...)`` without its Python ``__new__``."""
 _late: Any = None
-_late_log: Any = None
 
 
 def _load_late() -> Any:
@@ -406,15 +405,6 @@ def _load_late() -> Any:
 
     _late = _handler
     return _handler
-
-
-def _load_late_log() -> Any:
-    """``deepalert.inspector._log`` (logging is loaded on first use), looked up once."""
-    global _late_log
-    from deepalert.inspector import _log
-
-    _late_log = _log
-    return _log
 
 
 def _messages(index: int, report_id: str, author: str, attr: Attribute, result: object,

@@ -288,8 +288,9 @@ class Inspector(Generic[F]):
                         reason=f"(its text could not be made: {type(exc).__name__})")
         _log = _log_module or _load_log()
         _log.log(_log.INFO, "inspection batch done", author=self.author, source=source,
-            records=len(outcomes), failed=len(failed), messages=outbox.sent,
-            requests=sender.requests, possible_duplicates=sender.possible_duplicates or None)
+                 records=len(outcomes), failed=len(failed), messages=outbox.sent,
+                 requests=sender.requests,
+                 possible_duplicates=sender.possible_duplicates or None)
         _metrics.emit_inspection(self.author, outcomes)
         if source == "sqs":
             missing = [o.record.index for o in failed if not o.record.message_id]
