@@ -24,6 +24,8 @@ byte-identity against the general path, which stays reachable through :data:`ENA
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Callable, Sequence
 from operator import attrgetter
 from time import perf_counter
@@ -162,6 +164,10 @@ def _compile() -> _Compiled:
             values = attrgetter(*fields) if len(fields) > 1 else attrgetter(*fields, *fields)
             contents[content] = (content.content_type.value,  # type: ignore[attr-defined]
                                  finding.to_json, check.validate_json, values)
+        _check_own_filter(contents[ContentHost][1], Attribute(),
+                          ContentHost.model_construct(country=[0]))
+        if _own_filter is not None:
+            _add_own_filter()
         _compiled = _Compiled(envelope.validate_json,
                               SchemaValidator(task_fields).validate_json, contents)
     return _compiled
@@ -240,6 +246,7 @@ def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | 
     getter = getattr(context, "get_remaining_time_in_millis", None)
     margin = inspector._deadline_margin_ms
     clock = perf_counter
+    seen, strict = _strict_mode()
 
     # Per record: a tuple (index, message_id, report_id, the attribute's type, key and value,
     # findings, new attributes, duration) while all goes well, an outcome object otherwise
@@ -321,15 +328,17 @@ def invoke_fast(inspector: Inspector[Any], event: Any, context: LambdaContext | 
             if timed:
                 duration = (clock() - started) * 1000.0
             entry = writers.get(type(output))
+            if warnings.filters != seen:  # the warning filters changed (the function did it)
+                seen, strict = _strict_mode()
             written = None if entry is None else _finding(
-                report_id, author, attr, entry, output, limit)
+                report_id, author, attr, entry, output, limit, strict)
             if written is not None:  # one content, the common case
                 new_attributes = 0
                 findings = 1
             else:
                 messages, new_attributes = _messages(
                     index, report_id, author, attr, output, writers, limit, finding_url,
-                    attribute_url)
+                    attribute_url, strict)
                 findings = len(messages) - (1 if new_attributes else 0)
         except Exception as exc:  # one record's failure must not sink the batch
             result = _Result(index, message_id)
@@ -392,6 +401,73 @@ def _outcome(item: Any) -> _Outcome:
     return cast("_Outcome", result)
 
 
+_Strict = Union[bool, str]
+
+
+def _strict_mode() -> tuple[list[Any], _Strict]:
+    """The warning filters as they are now, and the ``warnings`` argument that makes the
+    serializer refuse a value of the wrong type under them.
+
+    ``warnings="error"`` does it anywhere, but pydantic-core parses that argument slowly (it
+    tries a bool first, and builds an error before it takes the string): about 1 µs a call,
+    a third of writing a finding. The default argument makes the serializer warn instead (a
+    ``UserWarning`` attributed to this module); when the filters make that warning an error
+    (this module's own filter, added on first use after the application's, or a filter
+    before it that turns every such warning into an error), the default is as strict and
+    cheaper. When a filter could decide otherwise (ignore it, print it, match other text or a
+    line), or the check made on first use failed, ``"error"`` is used.
+    """
+    filters = warnings.filters
+    if _own_filter is not None:
+        for item in filters:
+            try:
+                action, message, category, module, lineno = item
+                if not issubclass(UserWarning, category):
+                    continue
+                if module is not None and not (
+                        module == __name__ if isinstance(module, str)
+                        else module.match(__name__)):
+                    continue
+            except Exception:  # not a filter of the usual shape: decide nothing from it
+                break
+            if action == "error" and not lineno and (message is None or item == _own_filter):
+                return list(filters), True
+            break  # another action, the text or the line decides: be strict
+    return list(filters), "error"
+
+
+_OWN_MESSAGE = "Pydantic serializer warnings"
+"""How pydantic-core's serializer warnings start (checked on first use)."""
+_own_filter: tuple[Any, ...] | None = None
+"""This module's warning filter, once it is known to work; ``None`` before, or if not."""
+
+
+def _add_own_filter() -> None:
+    """Make the serializer's warnings raised from this module errors (after the filters the
+    application has, which :func:`_strict_mode` reads first)."""
+    module = re.escape(__name__) + r"\Z"
+    warnings.filterwarnings("error", message=_OWN_MESSAGE, category=UserWarning,
+                            module=module, append=True)
+
+
+def _check_own_filter(to_json: Callable[..., bytes], attribute: Any, content: Any) -> None:
+    """Enable the default argument only if, under this module's filter alone, the
+    serializer really refuses a value of the wrong type (not if pydantic-core warns in
+    another way or words its warning otherwise)."""
+    global _own_filter
+    with warnings.catch_warnings():
+        warnings.resetwarnings()
+        _add_own_filter()
+        own = warnings.filters[0]
+        try:
+            to_json({"report_id": "", "author": "", "attribute": attribute, "type": "",
+                     "content": content})
+        except UserWarning:
+            _own_filter = own
+        except Exception:  # refused otherwise: the strict argument, always
+            pass
+
+
 _new_message = tuple.__new__
 """``OutMessage(...)`` without its Python ``__new__``."""
 _late: Any = None
@@ -409,7 +485,7 @@ def _load_late() -> Any:
 
 def _messages(index: int, report_id: str, author: str, attr: Attribute, result: object,
               writers: dict[type[Any], _ContentEntry], limit: int, finding_url: str,
-              attribute_url: str) -> tuple[list[OutMessage], int]:
+              attribute_url: str, strict: _Strict) -> tuple[list[OutMessage], int]:
     """The record's messages, and how many new attributes they report."""
     contents: Sequence[object]
     new_attributes: Sequence[Attribute]
@@ -421,7 +497,7 @@ def _messages(index: int, report_id: str, author: str, attr: Attribute, result: 
     for i, content in enumerate(contents):
         entry = writers.get(type(content))
         written = None if entry is None else _finding(
-            report_id, author, attr, entry, content, limit)
+            report_id, author, attr, entry, content, limit, strict)
         if written is None:  # anything unusual: the general writer, and its errors
             messages.append(OutMessage.of(finding_url, finding_body(
                 report_id, author, attr, content, i, limit), index))
@@ -434,14 +510,18 @@ def _messages(index: int, report_id: str, author: str, attr: Attribute, result: 
 
 
 def _finding(report_id: str, author: str, attr: Attribute, entry: _ContentEntry,
-             content: object, limit: int) -> tuple[str, int] | None:
+             content: object, limit: int, strict: _Strict) -> tuple[str, int] | None:
     """The Finding for one content and its size, byte for byte as the general writer writes
     it, or ``None`` to leave it to the general writer (a value the strict writer refuses, a
-    time the reader refuses, a message over the limit or with a character SQS refuses)."""
+    time the reader refuses, a message over the limit or with a character SQS refuses).
+
+    ``strict``: the serializer's ``warnings`` argument that makes a value of the wrong type
+    an error (see :func:`_strict_mode`).
+    """
     kind, to_json, check, timed = entry
     try:
         written = to_json({"report_id": report_id, "author": author, "attribute": attr,
-                           "type": kind, "content": content}, warnings="error")
+                           "type": kind, "content": content}, warnings=strict)
     except Exception:  # a lone surrogate, a value of the wrong type
         return None
     if any(timed(content)):

@@ -14,6 +14,7 @@ import io
 import json
 import logging
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from typing import Any
@@ -587,3 +588,118 @@ def test_task_fields_read_as_the_task_model_reads_them(text: str) -> None:
     for read in readers:
         fields = read(text)[0]
         assert fields == {"report_id": task.report_id, "attribute": task.attribute}
+
+
+# -- the writer's strictness under the warning filters ---------------------------------------
+
+
+@contextmanager
+def _filters(state: str) -> Iterator[None]:
+    """Warning filters as an application may have them, restored after."""
+    _fast._compile()  # the module's filter checked
+    with warnings.catch_warnings():
+        if state != "pytest":  # pytest's own: every warning an error
+            warnings.resetwarnings()
+            if state != "none":
+                _fast._add_own_filter()
+        if state == "ignored":  # an application that ignores UserWarnings, before ours
+            warnings.simplefilter("ignore", UserWarning)
+        yield
+
+
+@pytest.mark.parametrize(("state", "expected"), [
+    ("pytest", True), ("own", True), ("none", "error"), ("ignored", "error")])
+def test_strict_mode_follows_the_warning_filters(state: str, expected: Any) -> None:
+    """The writer's cheap default mode only where the filters make its warning an error."""
+    with _filters(state):
+        assert _fast._strict_mode()[1] == expected
+
+
+@pytest.mark.parametrize("add", [
+    lambda: warnings.filterwarnings("default", message="Pydantic", category=UserWarning),
+    lambda: warnings.filterwarnings("ignore", category=UserWarning, lineno=7),
+    lambda: warnings.filterwarnings("once", module=r"deepalert\..*"),
+    lambda: warnings.filters.insert(0, "not a filter"),  # type: ignore[arg-type]
+], ids=["by text", "by line", "another action", "malformed"])
+def test_a_filter_that_may_decide_otherwise_keeps_the_strict_argument(add: Any) -> None:
+    with _filters("own"):
+        add()
+        assert _fast._strict_mode()[1] == "error"
+
+
+@pytest.mark.parametrize("add", [
+    lambda: warnings.filterwarnings("ignore", category=DeprecationWarning),
+    lambda: warnings.filterwarnings("ignore", module="somewhere_else"),
+    lambda: warnings.filterwarnings("error", category=UserWarning),
+], ids=["another category", "another module", "an error filter"])
+def test_a_filter_that_cannot_decide_otherwise_keeps_the_cheap_argument(add: Any) -> None:
+    with _filters("own"):
+        add()
+        assert _fast._strict_mode()[1] is True
+
+
+@pytest.mark.parametrize("state", ["pytest", "own", "none", "ignored"])
+@pytest.mark.parametrize("name", list(_contents("x<", "2026-01-02T03:04:05.5+09:00")))
+def test_contents_read_the_same_under_any_warning_filters(
+        name: str, state: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whichever argument the writer gets, what it must refuse is refused as on the general
+    path (the filters only decide how cheaply)."""
+    modes: list[Any] = []
+    original = _fast._finding
+
+    def spy(*args: Any) -> Any:
+        modes.append(args[-1])
+        return original(*args)
+
+    monkeypatch.setattr(_fast, "_finding", spy)
+    build = _contents("x<", "2026-01-02T03:04:05.5+09:00")[name]
+    good = _contents("y", "2026-01-02T03:04:05Z")["host"]
+    event = {"Records": [{"messageId": f"m{i}", "body": _TASK_TEXT} for i in range(3)]}
+    results = [build, lambda: [good(), build()], good]
+    with _filters(state):
+        general = _run(False, event, results, types=[], with_context=False, left=None)
+    with _filters(state):
+        fast = _run(True, event, results, types=[], with_context=False, left=None)
+    assert fast == general
+    assert modes
+    assert set(modes) == {True if state in ("pytest", "own") else "error"}
+
+
+def test_filters_the_function_changes_are_read_before_the_next_finding() -> None:
+    """An inspector that ignores warnings from its first call on: the findings after it
+    are written strictly, and a wrong value is still refused as on the general path."""
+    def ignoring() -> Any:
+        warnings.simplefilter("ignore")
+        return ContentHost(country=["JP"])
+
+    results = [ignoring, _bad_list, _bad_list, lambda: [ContentHost(), _bad_list()]]
+    event = {"Records": [{"messageId": f"m{i}", "body": _TASK_TEXT} for i in range(4)]}
+    with _filters("own"):
+        general = _run(False, event, results, types=[], with_context=False, left=None)
+    with _filters("own"):
+        fast = _run(True, event, results, types=[], with_context=False, left=None)
+    assert fast == general
+    assert len(general[0]["batchItemFailures"]) == 3
+
+
+def test_without_a_working_filter_the_strict_argument_is_always_used(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the check on first use found that the serializer does not refuse under the
+    module's filter (pydantic-core warning otherwise), the cheap argument is never used."""
+    _fast._compile()
+    monkeypatch.setattr(_fast, "_own_filter", None)
+    for state in ("pytest", "own"):
+        with _filters(state):
+            assert _fast._strict_mode()[1] == "error"
+
+
+def test_the_check_on_first_use_needs_a_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The module's filter is enabled only when a wrong value really raised under it."""
+    compiled = _fast._compile()
+    entry = compiled.contents[ContentHost]
+    monkeypatch.setattr(_fast, "_own_filter", None)
+    _fast._check_own_filter(entry[1], Attribute(), ContentHost(country=["JP"]))  # nothing wrong
+    assert _fast._own_filter is None
+    _fast._check_own_filter(entry[1], Attribute(), ContentHost.model_construct(country=[0]))
+    assert _fast._own_filter is not None
+    assert _fast._own_filter[0] == "error"
