@@ -6,8 +6,10 @@ fields in one pass, with Task's own field schemas, no Task model built), and eac
 written in one call by a serializer made of the schemas that write the typed Finding (the
 attribute's and the content's) instead of building a Finding model first. What the read-back
 proved is proved more cheaply: a content of strings only is written with the strict serializer
-(a value of the wrong type is refused, not written); only a content that can hold times is
-read back, and only its content.
+(a value of the wrong type is refused, not written; strict by its ``warnings="error"``
+argument, or by its cheaper default where the warning filters turn its warning into an error,
+see :func:`_strict_mode`); only a content that can hold times is read back, and only its
+content.
 
 The records are handled in one loop with the invocation's settings in local variables; while
 all goes well a record leaves a tuple of strings and numbers behind, and the response, log
