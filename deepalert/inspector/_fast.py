@@ -533,9 +533,8 @@ def _finding(report_id: str, author: str, attr: Attribute, entry: _ContentEntry,
             return None
     if written.isascii():  # as go_escape, without U+2028/U+2029, which are not ASCII
         body = written.decode()
-        for raw, escaped in _ASCII_ESCAPES:
-            if raw in body:
-                body = body.replace(raw, escaped)
+        if "<" in body or ">" in body or "&" in body:
+            body = body.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         size = len(body)
         if size > limit:
             return None
@@ -545,7 +544,3 @@ def _finding(report_id: str, author: str, attr: Attribute, entry: _ContentEntry,
     if size > limit or "\ufffe" in body or "\uffff" in body:
         return None
     return body, size
-
-
-_ASCII_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"))
-"""Go's HTML-safe escapes of the ASCII characters (the ones :func:`go_escape` applies)."""
