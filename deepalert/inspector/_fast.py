@@ -419,7 +419,12 @@ def _strict_mode() -> tuple[list[Any], _Strict]:
     cheaper. When a filter could decide otherwise (ignore it, print it, match other text or a
     line), or the check made on first use failed, ``"error"`` is used.
     """
+    global _last_mode
     filters = warnings.filters
+    last = _last_mode
+    if last is not None and last[2] is _own_filter and filters == last[0]:
+        return last[0], last[1]  # as at the last invocation
+    strict: _Strict = "error"
     if _own_filter is not None:
         for item in filters:
             try:
@@ -430,12 +435,17 @@ def _strict_mode() -> tuple[list[Any], _Strict]:
                         module == __name__ if isinstance(module, str)
                         else module.match(__name__)):
                     continue
-            except Exception:  # not a filter of the usual shape: decide nothing from it
+            except Exception:  # not a filter of the usual shape: be strict
                 break
             if action == "error" and not lineno and (message is None or item == _own_filter):
-                return list(filters), True
-            break  # another action, the text or the line decides: be strict
-    return list(filters), "error"
+                strict = True
+            break  # the first filter that can apply decides
+    _last_mode = (list(filters), strict, _own_filter)
+    return _last_mode[0], strict
+
+
+_last_mode: tuple[list[Any], _Strict, Any] | None = None
+"""The filters, the argument decided for them and the module's filter at the last call."""
 
 
 _OWN_MESSAGE = "Pydantic serializer warnings"
