@@ -284,15 +284,10 @@ class Core:
         now = self.clock.now()
         sent: list[tuple[str, str, str]] = []
         fast = self.fast_paths
-        # A delivery that reads each task's attribute itself (deepalert.local, to choose
-        # inspectors) can be handed the model the text was written from instead.
-        parsed: dict[str, Task] | None = (
-            {} if fast and hasattr(self.delivery, "_publish_parsed_task") else None)
         for alert in report.alerts or ():
             for attr in alert.attributes or ():
                 if fast:
-                    task_json = self._dispatch_one(report.id, attr, alert.timestamp, now,
-                                                   parsed)
+                    task_json = self._dispatch_one(report.id, attr, alert.timestamp, now)
                     if task_json is not None:
                         sent.append((report.id, task_json[0], task_json[1]))
                     continue
@@ -307,12 +302,11 @@ class Core:
                 # Both parts are valid already: construct, do not validate again.
                 task = Task.model_construct(report_id=report.id, attribute=task_attr)
                 sent.append((report.id, attr_hash, task.to_json()))
-        self._publish_tasks(sent, parsed)
+        self._publish_tasks(sent)
         return len(sent)
 
     def _dispatch_one(self, report_id: str, attr: Attribute, alert_time: GoTime,
-                      now: datetime, parsed: dict[str, Task] | None = None
-                      ) -> tuple[str, str] | None:
+                      now: datetime) -> tuple[str, str] | None:
         """Dispatch's work for one attribute, writing it once: the hash text, the stored
         attribute and the task's attribute differ at most by the timestamp, Go's last
         (omitempty) field, so they are that one JSON text with a timestamp appended.
@@ -330,27 +324,15 @@ class Core:
         if not self.store.put_attribute(report_id, attr_hash, stored, now,
                                         self.settings.window):
             return None
-        task = f'{{"report_id":{_quote(report_id)},"attribute":{task_attr}}}'
-        if parsed is not None:  # what Task.from_json(task) reads: both parts are valid
-            parsed[task] = Task.model_construct(
-                report_id=report_id, attribute=attr if attr.timestamp is not None
-                else attr.model_copy(update={"timestamp": alert_time}))
-        return attr_hash, task
+        return attr_hash, f'{{"report_id":{_quote(report_id)},"attribute":{task_attr}}}'
 
-    def _publish_tasks(self, tasks: list[tuple[str, str, str]],
-                       parsed: dict[str, Task] | None = None) -> None:
+    def _publish_tasks(self, tasks: list[tuple[str, str, str]]) -> None:
         """Publish ``(report id, remembered hash, task)``s; if a delivery that sends in
         batches (``flush``) could not send some, forget their attributes before raising, so
         that a retry of the same message publishes them instead of finding them seen (the
-        Go core loses them, protocol notes §2.3). ``parsed``: the tasks' models, for a
-        delivery that takes them (``_publish_parsed_task``)."""
-        if parsed is not None:
-            publish_parsed = self.delivery._publish_parsed_task  # type: ignore[attr-defined]
-            for _, _, task in tasks:
-                publish_parsed(task, parsed[task])
-        else:
-            for _, _, task in tasks:
-                self.delivery.publish_task(task)
+        Go core loses them, protocol notes §2.3)."""
+        for _, _, task in tasks:
+            self.delivery.publish_task(task)
         flush = getattr(self.delivery, "flush", None)
         if flush is None or not tasks:
             return

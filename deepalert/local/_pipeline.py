@@ -263,7 +263,7 @@ class LocalPipeline:
         self.publications = 0
         self._events: list[_Event] = []
         self._seq = itertools.count()
-        self._tasks: list[tuple[str, Task | None]] = []  # with the model, when the core has it
+        self._tasks: list[str] = []
         self._sink: MemorySink = MemorySink()
         self._published: dict[str, bytes] = {}
         self._sources: dict[str, str] = {}
@@ -423,11 +423,7 @@ class LocalPipeline:
 
     def publish_task(self, task: str) -> None:
         """The task topic: queued, then delivered to every inspector in batches."""
-        self._tasks.append((task, None))
-
-    def _publish_parsed_task(self, task: str, parsed: Task) -> None:
-        """:meth:`publish_task` with the model the core wrote the task from (fast path)."""
-        self._tasks.append((task, parsed))
+        self._tasks.append(task)
 
     def publish_report(self, report: str) -> None:
         """The report topic: every emitter gets an SNS event with the report."""
@@ -519,10 +515,10 @@ class LocalPipeline:
         while self._tasks:
             pending, self._tasks = self._tasks, []
             for start in range(0, len(pending), _BATCH):
-                chunk = pending[start:start + _BATCH]
-                tasks = [text for text, _ in chunk]
-                parsed = [Task.from_json(text) if task is None else task
-                          for text, task in chunk]
+                # Read per chunk, not when published: tasks pending all at once (every
+                # dispatch due at one instant) are held as text only.
+                tasks = pending[start:start + _BATCH]
+                parsed = [Task.from_json(t) for t in tasks]
                 if self.core.fast_paths:  # each task's SNS envelope quoted once for all
                     tasks = [json.dumps(t) for t in tasks]
                 for inspector in self.inspectors:
