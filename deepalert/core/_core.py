@@ -70,7 +70,8 @@ report goes back to ``more`` with an empty result and is never reviewed again.
 """
 
 _EMPTY_RESULT = ReportResult().to_json()
-_WRITTEN_MAX = 4096  # finding attributes whose JSON and hash store_finding keeps
+_WRITTEN_MAX = 512  # finding attributes whose JSON and hash store_finding keeps (the
+# findings of one delivered chunk of tasks, at most 100 attributes, share them)
 
 
 class Delivery(Protocol):
