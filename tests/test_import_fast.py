@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import deepalert
 import deepalert._enums as enums
@@ -38,3 +42,43 @@ def test_internal_report_peek_is_built_on_first_use() -> None:
     assert head is not None
     assert head.result.severity == "urgent"
     assert models.ReportHead is type(head)
+
+
+def test_sending_is_loaded_on_first_use() -> None:
+    """``import deepalert`` loads neither the sender nor the Lambda event and SQS modules;
+    ``deepalert.send`` and its result types still resolve, listed in ``dir`` and ``__all__``."""
+    loaded = loaded_by("deepalert", ["deepalert"])
+    assert [m for m in loaded if m == "deepalert._send" or m.startswith("deepalert._lambda")] == []
+    assert {"send", "SendResult", "SentAlert", "FailedAlert"} <= set(dir(deepalert))
+    from deepalert import FailedAlert, SendResult, SentAlert, _send, send
+
+    assert (send, SendResult, SentAlert, FailedAlert) == (
+        _send.send, _send.SendResult, _send.SentAlert, _send.FailedAlert)
+    assert deepalert.send is send
+    assert "send" in vars(deepalert)  # cached: the module __getattr__ runs once per name
+
+
+def test_unknown_names_still_raise_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'Sendd'"):
+        deepalert.Sendd  # noqa: B018
+    with pytest.raises(ImportError):
+        from deepalert import Sendd  # noqa: F401
+
+
+def test_wire_patterns_are_compiled_on_first_use() -> None:
+    """Importing deepalert compiles none of the wire module's patterns; the first use
+    compiles one and leaves the compiled pattern in the module for the next calls."""
+    code = ("import re, deepalert\n"
+            "from deepalert import _wire\n"
+            "names = [n for n, v in vars(_wire).items() if isinstance(v, _wire._LazyPattern)]\n"
+            "compiled = [n for n, v in vars(_wire).items() if isinstance(v, re.Pattern)]\n"
+            "print(sorted(names), compiled)\n"
+            "assert _wire.GoTime.parse('2024-01-02T03:04:05.5+01:00').nanosecond == 500000000\n"
+            "assert _wire.has_negative_zero(b'[-0]') and not _wire.has_negative_zero('[-01]')\n"
+            "print(sorted(n for n, v in vars(_wire).items() if isinstance(v, re.Pattern)))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    lazy, after = result.stdout.splitlines()
+    assert lazy == ("['_CANONICAL_TIME', '_NEGATIVE_ZERO_BYTES', '_NEGATIVE_ZERO_TEXT', "
+                    "'_NUMBER', '_RFC3339', '_SPACE', '_SURROGATE'] []")
+    assert after == "['_CANONICAL_TIME', '_NEGATIVE_ZERO_BYTES', '_NEGATIVE_ZERO_TEXT', '_RFC3339']"
