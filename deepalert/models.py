@@ -25,8 +25,6 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     ValidationError,
-    field_serializer,
-    field_validator,
 )
 from pydantic_core import PydanticSerializationError, core_schema
 
@@ -261,6 +259,30 @@ def _serialize_any(value: Any, info: core_schema.SerializationInfo, sort_keys: b
     return value
 
 
+class _AnyJsonAnnotation:
+    """pydantic glue for an ``interface{}`` field (``Alert.body``, ``Finding.content``).
+
+    The after-validator and plain serializer a ``field_validator``/``field_serializer`` pair
+    would add, built with the model's schema on first use instead of by decorators (and the
+    pydantic module that defines them) at import.
+    """
+
+    __slots__ = ("_path", "_sort_keys")
+
+    def __init__(self, path: str, *, sort_keys: bool) -> None:
+        self._path = path
+        self._sort_keys = sort_keys
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> core_schema.CoreSchema:
+        return core_schema.with_info_after_validator_function(
+            functools.partial(_normalize_any, sort_keys=self._sort_keys, path=self._path),
+            handler(source),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                functools.partial(_serialize_any, sort_keys=self._sort_keys), info_arg=True),
+        )
+
+
 # ---------------------------------------------------------------------------------------------
 # Alerts and attributes
 
@@ -337,17 +359,9 @@ class Alert(WireModel):
     """When the alert happened; Go's zero time when the sender gave none."""
     attributes: list[Attribute] | None = None
     """What to investigate (at most 100); ``None`` is written ``null``."""
-    body: Any = Field(default=None, exclude_if=_is_none)
+    body: Annotated[Any, _AnyJsonAnnotation("body", sort_keys=True)] = Field(
+        default=None, exclude_if=_is_none)
     """Any JSON value (at most 64 KiB as Go writes it); numbers are float64, keys sorted."""
-
-    @field_validator("body", mode="after")
-    @classmethod
-    def _normalize_body(cls, value: Any, info: core_schema.ValidationInfo) -> Any:
-        return _normalize_any(value, info, sort_keys=True, path="body")
-
-    @field_serializer("body", mode="plain")
-    def _write_body(self, value: Any, info: core_schema.SerializationInfo) -> Any:
-        return _serialize_any(value, info, sort_keys=True)
 
     def alert_id(self) -> str:
         """The Go core's ``AlertID()``: ``alert:`` + sha256 of detector, rule_id and alert_key."""
@@ -690,17 +704,8 @@ class Finding(WireModel):
     """The task's attribute, echoed exactly as it arrived."""
     type: str = ""
     """A :class:`ContentType`: ``user``, ``host`` or ``binary``."""
-    content: Any = None
+    content: Annotated[Any, _AnyJsonAnnotation("content", sort_keys=False)] = None
     """Any JSON value, read by the core according to ``type``."""
-
-    @field_validator("content", mode="after")
-    @classmethod
-    def _normalize_content(cls, value: Any, info: core_schema.ValidationInfo) -> Any:
-        return _normalize_any(value, info, sort_keys=False, path="content")
-
-    @field_serializer("content", mode="plain")
-    def _write_content(self, value: Any, info: core_schema.SerializationInfo) -> Any:
-        return _serialize_any(value, info, sort_keys=False)
 
     def parsed_content(self) -> Content | None:
         """The content decoded as the core decodes it, or ``None`` for an unknown type.

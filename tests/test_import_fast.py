@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 import deepalert
 import deepalert._enums as enums
@@ -82,3 +83,17 @@ def test_wire_patterns_are_compiled_on_first_use() -> None:
     assert lazy == ("['_CANONICAL_TIME', '_NEGATIVE_ZERO_BYTES', '_NEGATIVE_ZERO_TEXT', "
                     "'_NUMBER', '_RFC3339', '_SPACE', '_SURROGATE'] []")
     assert after == "['_CANONICAL_TIME', '_NEGATIVE_ZERO_BYTES', '_NEGATIVE_ZERO_TEXT', '_RFC3339']"
+
+
+def test_any_fields_need_no_decorator_module() -> None:
+    """``Alert.body`` and ``Finding.content`` get their Go rules from the schema, built on first
+    use, so importing deepalert loads no ``pydantic.functional_serializers``; the rules hold."""
+    assert loaded_by("deepalert", ["pydantic.functional_serializers"]) == []
+    alert = deepalert.Alert.from_json('{"body":{"b":1.0,"a":[2,1e21]}}')
+    assert alert.to_json().endswith('"body":{"a":[2,1e+21],"b":1}}')  # sorted, Go's floats
+    finding = deepalert.Finding.from_json('{"type":"host","content":{"b":1.0,"a":-0}}')
+    assert finding.to_json().endswith('"content":{"b":1,"a":-0}}')  # key order kept, -0 kept
+    with pytest.raises(ValidationError, match=r"content\.x: a JSON number must be finite"):
+        deepalert.Finding(content={"x": float("nan")})
+    with pytest.raises(ValidationError, match=r"(?s)^1 validation error for Alert\nbody\n"):
+        deepalert.Alert(body={"x": float("inf")})
