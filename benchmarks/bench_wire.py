@@ -12,11 +12,18 @@ Run: ``python benchmarks/bench_wire.py``. Figures are kept in ``docs/performance
   against a script that defines one trivial pydantic model (the floor of any package that
   defines models at all), built at once or, as deepalert's are, on first use
   (``defer_build``: no schema, no plugin look-up at import). Target: at most 1.3x the first.
+  With ``--instructions`` (needs valgrind), also the instructions each command executes,
+  which, unlike wall time, a busy machine does not change (same within 0.1% run to run).
 """
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -115,6 +122,23 @@ def report_json() -> str:
     return Report.model_validate(report).to_json()
 
 
+def instructions(codes: dict[str, str]) -> dict[str, int]:
+    """Instructions executed by ``python -c CODE`` (valgrind's callgrind), bytecode cached."""
+    with tempfile.TemporaryDirectory() as prefix:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env.update(PYTHONPYCACHEPREFIX=prefix, PYTHONHASHSEED="0")
+        counts = {}
+        for name, code in codes.items():
+            subprocess.run([sys.executable, "-c", code], check=True, env=env)
+            run = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                                  sys.executable, "-c", code], env=env, check=True,
+                                 capture_output=True, text=True)
+            found = re.search(r"Collected : (\d+)", run.stderr)
+            assert found is not None, run.stderr
+            counts[name] = int(found.group(1))
+    return counts
+
+
 def main() -> None:
     text = report_json()
     data = text.encode()
@@ -135,17 +159,25 @@ def main() -> None:
           f"{codec['model_dump_json'] * 1e6:8.0f} us   ratio "
           f"{codec['to_json'] / codec['model_dump_json']:.2f}x")
 
-    starts = startup({
+    codes = {
         "pydantic": "from pydantic import BaseModel",
         "one model": "from pydantic import BaseModel\nclass M(BaseModel):\n    x: int = 0",
         "deferred": ("from pydantic import BaseModel, ConfigDict\nclass M(BaseModel):\n"
                      "    model_config = ConfigDict(defer_build=True)\n    x: int = 0"),
         "deepalert": "from deepalert import Alert, Report",
         "names": "from deepalert import Alert, Report, Attribute, Severity",
-    })
+    }
+    starts = startup(codes)
     base = starts["pydantic"]
     for name, seconds in starts.items():
         print(f"import {name:10s} {seconds * 1000:6.0f} ms   ratio {seconds / base:.2f}x")
+    if "--instructions" in sys.argv[1:]:
+        if shutil.which("valgrind") is None:
+            sys.exit("--instructions needs valgrind")
+        counts = instructions(codes)
+        for name, count in counts.items():
+            print(f"import {name:10s} {count / 1e6:6.0f} M instructions   ratio "
+                  f"{count / counts['pydantic']:.3f}x")
 
 
 if __name__ == "__main__":
