@@ -97,3 +97,8 @@ def test_any_fields_need_no_decorator_module() -> None:
         deepalert.Finding(content={"x": float("nan")})
     with pytest.raises(ValidationError, match=r"(?s)^1 validation error for Alert\nbody\n"):
         deepalert.Alert(body={"x": float("inf")})
+
+
+def test_import_loads_no_json_or_hashlib() -> None:
+    """The standard library's ``json`` and ``hashlib`` are loaded where they are used."""
+    assert loaded_by("deepalert", ["json", "hashlib"]) == []
