@@ -8,6 +8,11 @@ store; 5 alerts share each AlertID, so reports have 5 alerts and about 25 attrib
 ``--compare N`` runs each size N times with the fast paths on and off (``Core.fast_paths``,
 the garbage-collector tuning of ``LocalPipeline.run``), alternating, and prints the median
 throughput ratio: the before/after figure, measured in one command on the same machine.
+``--baseline DIR`` adds a third variant in each round: the same workload on the ``deepalert``
+package of another checkout (``git worktree add /tmp/base <commit>``), e.g. the commit before
+issue 13's work, whose general path differs from today's. In ``--compare`` runs, each process
+first runs 20 alerts unmeasured (lazy imports, schema builds), so the figures are steady-state
+throughput.
 
 Throughput is alerts per CPU second of the run (this machine's wall clock is noisy). Growth is
 reported as ratios to the smallest size in the same command: linear cost means the CPU-time
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -26,7 +32,9 @@ import time
 from datetime import datetime, timezone
 
 
-def workload(n: int, fast: bool = True) -> dict[str, float]:
+def workload(n: int, fast: bool = True, warm_up: bool = False) -> dict[str, float]:
+    if warm_up:  # first-use costs (lazy imports, schema builds) out of the measured run
+        workload(20, fast)
     from deepalert import Alert, Attribute, ContentHost, Report, ReportResult, Severity
     from deepalert.emitter import emitter
     from deepalert.inspector import inspector
@@ -83,13 +91,17 @@ def main() -> None:
     parser.add_argument("--compare", type=int, default=0, metavar="N",
                         help="N alternating rounds per size, fast paths on and off")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="with --compare: also run the workload on the deepalert package "
+                             "of this checkout (e.g. a git worktree of the commit before)")
     parser.add_argument("--general", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(workload(args.one, fast=not args.general)))
+        print(json.dumps(workload(args.one, fast=not args.general, warm_up=args.warm)))
         return
     if args.compare:
-        compare([int(s) for s in args.sizes.split(",")], args.compare)
+        compare([int(s) for s in args.sizes.split(",")], args.compare, args.baseline)
         return
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
@@ -107,29 +119,44 @@ def main() -> None:
               f"{max(row['growth_mib'], 1) / max(base['growth_mib'], 1):>6.1f}")
 
 
-def _one(size: int, general: bool = False) -> dict[str, float]:
-    command = [sys.executable, __file__, "--one", str(size)] + (["--general"] if general else [])
-    return json.loads(subprocess.run(command, check=True, capture_output=True,
-                                     text=True).stdout)  # type: ignore[no-any-return]
+def _one(size: int, general: bool = False, baseline: str | None = None) -> dict[str, float]:
+    # Warmed up: steady-state throughput, without the first-use costs every variant pays once.
+    command = [sys.executable, __file__, "--one", str(size), "--warm"]
+    env = dict(os.environ)
+    if general:
+        command.append("--general")
+    if baseline is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [baseline, env.get("PYTHONPATH")]))
+    out = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
+    return json.loads(out)  # type: ignore[no-any-return]
 
 
-def compare(sizes: list[int], rounds: int) -> None:
-    print(f"{'alerts':>8} {'general/s':>10} {'fast/s':>8} {'ratio':>6} "
-          f"{'general MiB':>12} {'fast MiB':>9}")
+def compare(sizes: list[int], rounds: int, baseline: str | None = None) -> None:
+    """Alternate the variants round by round; medians of throughput and of per-round ratios."""
+    names = ["general", "fast"] + (["baseline"] if baseline else [])
+    print(f"{'alerts':>8} " + " ".join(f"{n + '/s':>11}" for n in names)
+          + f" {'fast/general':>13}" + (f" {'fast/baseline':>14}" if baseline else "")
+          + " " + " ".join(f"{n + ' MiB':>12}" for n in names))
     for size in sizes:
-        general: list[dict[str, float]] = []
-        fast: list[dict[str, float]] = []
+        runs: dict[str, list[dict[str, float]]] = {n: [] for n in names}
         for _ in range(rounds):
-            general.append(_one(size, general=True))
-            fast.append(_one(size))
-        ratios = sorted(f["alerts_per_s"] / g["alerts_per_s"]
-                        for f, g in zip(fast, general, strict=True))
-        g_rate = statistics.median(r["alerts_per_s"] for r in general)
-        f_rate = statistics.median(r["alerts_per_s"] for r in fast)
-        print(f"{size:>8,} {g_rate:>10,.0f} {f_rate:>8,.0f} "
-              f"{statistics.median(ratios):>5.2f}x "
-              f"{statistics.median(r['growth_mib'] for r in general):>12.0f} "
-              f"{statistics.median(r['growth_mib'] for r in fast):>9.0f}")
+            runs["general"].append(_one(size, general=True))
+            runs["fast"].append(_one(size))
+            if baseline:
+                runs["baseline"].append(_one(size, baseline=baseline))
+
+        def ratio(of: list[dict[str, float]], to: list[dict[str, float]]) -> float:
+            return statistics.median(f["alerts_per_s"] / g["alerts_per_s"]
+                                     for f, g in zip(of, to, strict=True))
+
+        line = f"{size:>8,} " + " ".join(
+            f"{statistics.median(r['alerts_per_s'] for r in runs[n]):>11,.0f}" for n in names)
+        line += f" {ratio(runs['fast'], runs['general']):>12.2f}x"
+        if baseline:
+            line += f" {ratio(runs['fast'], runs['baseline']):>13.2f}x"
+        line += " " + " ".join(
+            f"{statistics.median(r['growth_mib'] for r in runs[n]):>12.0f}" for n in names)
+        print(line)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 
+from deepalert._lambda._env import getenv
 from deepalert.errors import ConfigurationError
 
 __all__ = ["CONTEXT_FIELDS", "LEVEL_VARIABLES", "JsonLineFormatter", "apply_log_level"]
@@ -42,7 +42,7 @@ def apply_log_level() -> None:
     raw = ""
     name = ""
     for name in LEVEL_VARIABLES:
-        raw = os.environ.get(name, "")
+        raw = getenv(name) or ""
         if raw:
             break
     if not raw or (_applied is not None and _applied[0] == raw):

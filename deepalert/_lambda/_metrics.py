@@ -28,13 +28,13 @@ This module imports nothing beyond the standard library and is cheap to ask
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Literal, Protocol, TextIO
 
+from deepalert._lambda._env import getenv
 from deepalert.errors import ConfigurationError
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "Role",
     "emit",
     "emit_inspection",
+    "emit_inspection_counts",
     "enabled",
     "timed",
 ]
@@ -107,7 +108,7 @@ def _dumps(value: object) -> str:
 def _settings() -> _Settings | None:
     """The settings, or None when metrics are off. Read at every invocation (one environment
     lookup when off), built once per distinct environment."""
-    switch = os.environ.get("DEEPALERT_METRICS", "")
+    switch = getenv("DEEPALERT_METRICS") or ""
     if switch in _OFF:
         return None
     value = switch.strip().lower()
@@ -116,7 +117,7 @@ def _settings() -> _Settings | None:
     if value not in _ON:
         raise ConfigurationError(
             f"DEEPALERT_METRICS must be 'on' or 'off', got {value[:40]!r}")
-    key = tuple(os.environ.get(name) for name in _SETTINGS)
+    key = tuple(getenv(name) for name in _SETTINGS)
     found = _cache.get(key)
     if found is None:
         found = _cache[key] = _Settings(key)
@@ -224,3 +225,14 @@ def emit_inspection(author: str, outcomes: Sequence[InspectionOutcome]) -> None:
                   durations_ms=[o.duration_ms for o in outcomes if o.duration_ms is not None],
                   findings=sum(o.findings for o in ok),
                   new_attributes=sum(o.new_attributes for o in ok)), None)
+
+
+def emit_inspection_counts(author: str, *, records: int, failed: int,
+                           durations_ms: Sequence[float], findings: int,
+                           new_attributes: int) -> None:
+    """:func:`emit_inspection` from counts the caller kept (the inspector's fast path)."""
+    settings = _settings()
+    if settings is not None:
+        _write(_lines(settings, "inspector", author, records=records, failed=failed,
+                      durations_ms=durations_ms, findings=findings,
+                      new_attributes=new_attributes), None)

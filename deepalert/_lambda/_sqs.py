@@ -22,6 +22,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
+from operator import attrgetter
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
@@ -122,6 +123,11 @@ class OutMessage(NamedTuple):
         return cls(queue_url, body, size, owner)
 
 
+_SIZE = attrgetter("size")
+_IDS = [str(i) for i in range(MAX_BATCH_ENTRIES)]
+"""Entry IDs: a batch's position of each entry (a batch has at most 10)."""
+
+
 class SendFailure(NamedTuple):
     """A message that SQS did not accept after the retries, and why."""
 
@@ -181,6 +187,11 @@ class BatchSender:
 
     def chunks(self, messages: Sequence[OutMessage]) -> Iterator[list[OutMessage]]:
         """Split messages for one queue into batches within the entry and byte limits."""
+        if len(messages) <= MAX_BATCH_ENTRIES and sum(map(_SIZE, messages)) <= (
+                self._max_batch_bytes):  # all in one batch, the common case, checked cheaply
+            if messages:
+                yield list(messages)
+            return
         batch: list[OutMessage] = []
         size = 0
         for message in messages:
@@ -217,7 +228,10 @@ class BatchSender:
             if attempt:
                 ceiling = min(self._max_delay, self._base_delay * (2 ** (attempt - 1)))
                 self._sleep(random.uniform(0, ceiling))  # jitter, not crypto
-            entries = [{"Id": str(i), "MessageBody": m.body} for i, m in enumerate(pending)]
+            count = len(pending)
+            ids = _IDS[:count] if count <= MAX_BATCH_ENTRIES else [str(i) for i in range(count)]
+            entries = [{"Id": i, "MessageBody": m.body}
+                       for i, m in zip(ids, pending, strict=True)]
             self.requests += 1
             try:
                 response = self._client_for(queue_url).send_message_batch(
@@ -234,7 +248,8 @@ class BatchSender:
             failures.extend(final)
             if not pending:
                 break
-        failures.extend(SendFailure(m, r) for m, r in zip(pending, reasons, strict=True))
+        if pending:
+            failures.extend(SendFailure(m, r) for m, r in zip(pending, reasons, strict=True))
         return failures
 
 

@@ -25,12 +25,13 @@ from __future__ import annotations
 import functools
 import json
 import re
-import typing
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
+
+from pydantic_core import PydanticSerializationError
 
 from deepalert import _wire
 from deepalert._wire import GoTime
@@ -239,12 +240,20 @@ class Core:
                             and self.settings.late_alerts == "review-again"):
             self._schedule_review(report_id, report)
         self.store.put_report(StoredReport(report_id, status, _EMPTY_RESULT, taken.created_at))
-        if self.publish_on_write:
+        if self.publish_on_write and not self._unheard(report_id, status):
             self.publish(report_id)
         if key is not None:
             self._put_receipt(key, StoredReceipt(report_id, taken.is_new, taken.created_at,
                                                  done=True), now)
         return Receipt(report_id, status, alert_id)
+
+    def _unheard(self, report_id: str, status: ReportStatus) -> bool:
+        """Fast path: whether the delivery says no one acts on this publication (every
+        subscriber filters its status out), so that compiling it can be skipped. A delivery
+        tells by an optional ``_skips_report(report_id, status)``, which accounts for the
+        publication itself; ``deepalert.local``'s has one."""
+        skips = getattr(self.delivery, "_skips_report", None) if self.fast_paths else None
+        return skips is not None and bool(skips(report_id, status))
 
     def _get_receipt(self, key: str) -> StoredReceipt | None:
         if self._durable:
@@ -305,7 +314,7 @@ class Core:
         context = attr.context
         if context is not None and context != sorted(context):
             attr = attr.model_copy(update={"context": sorted(context)})
-        text = attr.to_json()
+        text = _validated_json(attr)
         attr_hash = _wire.hash_hex(text)
         if attr.timestamp is None:
             stored = f'{text[:-1]},"timestamp":"{_go_time(now)}"}}'
@@ -413,14 +422,14 @@ class Core:
                 attr.timestamp)
         written = self._written.get(seen)
         if written is None:
-            attr_json = attr.to_json()
+            attr_json = _validated_json(attr)
             attr_hash = (_wire.hash_hex(attr_json)
                          if context is None or context == sorted(context) else attr.hash())
             if len(self._written) >= _WRITTEN_MAX:
                 self._written.clear()
             written = self._written[seen] = attr_json, attr_hash
         attr_json, attr_hash = written
-        content_json = typed.content.to_json()
+        content_json = _validated_json(typed.content)
         go_json = ""
         if getattr(self.store, "keeps_finding_json", False):
             go_json = _go_finding(Finding.from_json(finding_json), attr_json)
@@ -596,6 +605,16 @@ class _TypedFinding(Protocol):
     content: WireModel
 
 
+_TypedModels = tuple[tuple[str, bytes, Callable[..., Any]], ...]
+
+
+@functools.cache
+def _typed_finding_readers() -> _TypedModels:
+    """``(type, marker, validate_json)`` of each typed Finding model."""
+    return tuple((name, marker, model.__pydantic_validator__.validate_json)
+                 for name, (marker, model) in _typed_finding_models().items())
+
+
 @functools.cache
 def _typed_finding_models() -> dict[str, tuple[bytes, type[WireModel]]]:
     # A Finding whose content is read straight into the struct its type names: one
@@ -616,21 +635,30 @@ def _typed_finding_models() -> dict[str, tuple[bytes, type[WireModel]]]:
 def _typed_finding(data: str | bytes) -> _TypedFinding | None:
     """The finding read with its content typed, when its type is a known content type and
     both fit exactly; ``None`` sends it to the general path."""
-    from pydantic import ValidationError
-
     try:
         raw = data.encode("utf-8") if isinstance(data, str) else data
     except UnicodeEncodeError:
         return None
-    for name, (marker, model) in _typed_finding_models().items():
+    for name, marker, validate_json in _typed_finding_readers():
         if marker in raw:
             try:
-                finding = model.model_validate_json(raw, context={_RAW: raw})
-            except ValidationError:
+                typed: _TypedFinding = validate_json(raw, context={_RAW: raw})
+            except ValueError:  # pydantic's ValidationError
                 return None
-            typed = typing.cast("_TypedFinding", finding)
             return typed if typed.type == name else None
     return None
+
+
+def _validated_json(model: Attribute | WireModel) -> str:
+    """``model.to_json()`` for an Attribute or a content struct the core has just read (and
+    not changed since): their fields hold no ``interface{}`` values, and, freshly validated,
+    no value of a wrong type, so the write-time check (``warnings="error"``, about a
+    microsecond a call) has nothing to catch. Anything the serializer refuses (a lone
+    surrogate) is written by ``to_json`` itself."""
+    try:
+        return _wire.go_escape(model.__pydantic_serializer__.to_json(model).decode())
+    except PydanticSerializationError:
+        return model.to_json()
 
 
 def _go_finding(finding: Finding, attr_json: str) -> str:
@@ -642,9 +670,14 @@ def _go_finding(finding: Finding, attr_json: str) -> str:
             f'"content":{_wire.go_dumps(finding.content, sort_keys=True)}}}')
 
 
-@functools.lru_cache(maxsize=8)
 def _go_time(when: datetime) -> GoTime:
-    # One dispatch stamps all its attributes with the same time: write it once.
+    # One dispatch stamps all its attributes with the same time: write it once. Keyed by the
+    # offset too: equal instants in two zones are equal datetimes, written differently.
+    return _go_time_at(when, when.utcoffset())
+
+
+@functools.lru_cache(maxsize=8)
+def _go_time_at(when: datetime, offset: timedelta | None) -> GoTime:
     return GoTime.from_datetime(when)
 
 

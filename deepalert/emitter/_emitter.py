@@ -125,22 +125,36 @@ class Emitter(Generic[P, R]):
         apply_log_level()
         _metrics.enabled()  # a bad setting fails here, before any report is acted on
         unpacked = unpack_event(event, payload="Report", direct_keys=_REPORT_KEYS)
+        return self._handle(unpacked.records, unpacked.source == "sqs", context)
+
+    def _invoke_json(self, report_json: str, message_id: str | None,
+                     context: object = None) -> None:
+        """The handler for one SNS notification of a report the core wrote, given as the
+        report's text: what ``self(sns_event(report_json), context)`` does, without building
+        and unpacking the event or peeking before the full read (the local pipeline's fast
+        path, which knows the status already)."""
+        apply_log_level()
+        _metrics.enabled()
+        self._handle([EventRecord(0, message_id, report_json, "sns")], False, context,
+                     peek=False)
+
+    def _handle(self, records: list[EventRecord], sqs: bool, context: object, *,
+                peek: bool = True) -> PartialBatchResponse | None:
         failures: list[tuple[EventRecord, BaseException]] = []
-        records = unpacked.records
         durations: list[float] = []  # of the function, for metrics
         for position, record in enumerate(records):
-            if unpacked.source == "sqs" and _out_of_time(context):
+            if sqs and _out_of_time(context):
                 logger.warning("emitter %s is about to time out; %d record(s) handed back",
                                self.name, len(records) - position, extra={"author": self.name})
                 failures.extend((r, TimeoutError("not started: the invocation was about to "
                                                  "time out")) for r in records[position:])
                 break
-            error = self._process(record, context, durations)
+            error = self._process(record, context, durations, peek)
             if error is not None:
                 failures.append((record, error))
         _metrics.emit("emitter", self.name, records=len(records), failed=len(failures),
                       durations_ms=durations)
-        if unpacked.source == "sqs":
+        if sqs:
             return _batch_response(failures)
         if failures:
             for record, error in failures[1:]:
@@ -150,14 +164,14 @@ class Emitter(Generic[P, R]):
             raise failures[0][1]
         return None
 
-    def _process(self, record: EventRecord, context: object, durations: list[float]
-                 ) -> BaseException | None:
+    def _process(self, record: EventRecord, context: object, durations: list[float],
+                 peek: bool = True) -> BaseException | None:
         if record.payload is None:
             logger.error("emitter %s: %s", self.name, record.error,
                          extra={"author": self.name, "record": record.index})
             return EventError(record.error or f"record {record.index} has no payload")
         try:  # whatever is wrong with this record's content fails this record only
-            head = peek_report(record.payload)
+            head = peek_report(record.payload) if peek else None
             if head is not None and not self._accepts(head.status, head.result.severity):
                 # Most publications are new/more snapshots an emitter ignores: skip them
                 # without building the whole report.

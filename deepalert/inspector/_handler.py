@@ -148,17 +148,15 @@ class Inspector(Generic[F]):
             finding_queue_url: overrides the decorator's argument and the environment.
             attribute_queue_url: overrides the decorator's argument and the environment.
         """
-        if isinstance(event, Attribute):
+        if type(event) is not dict and isinstance(event, Attribute):
             raise EventError(
                 f"inspector {self.author!r} was called with an Attribute: the decorated object "
                 "is the Lambda handler; call .func(attr) to run the plain function")
-        from deepalert._lambda._logging import apply_log_level  # logging loads on first use
-
-        apply_log_level()
-        _metrics.enabled()  # a bad setting fails here, before anything is sent
+        (_apply_log_level or _load_apply_log_level())()
+        metrics = _metrics.enabled()  # a bad setting fails here, before anything is sent
         # The common SQS event takes the fast path (same messages and errors, less work).
         handled = invoke_fast(self, event, context, sqs_client, finding_queue_url,
-                              attribute_queue_url)
+                              attribute_queue_url, metrics)
         if not isinstance(handled, NotHandled):
             return handled
         unpacked = unpack_event(event, payload="Task", direct_keys=_DIRECT_KEYS)
@@ -288,11 +286,11 @@ class Inspector(Generic[F]):
                         message_id=outcome.record.message_id, record=outcome.record.index,
                         error=type(outcome.error).__name__,
                         reason=f"(its text could not be made: {type(exc).__name__})")
-        from deepalert.inspector._log import INFO, log
-
-        log(INFO, "inspection batch done", author=self.author, source=source,
-            records=len(outcomes), failed=len(failed), messages=outbox.sent,
-            requests=sender.requests, possible_duplicates=sender.possible_duplicates or None)
+        _log = _log_module or _load_log()
+        _log.log(_log.INFO, "inspection batch done", author=self.author, source=source,
+                 records=len(outcomes), failed=len(failed), messages=outbox.sent,
+                 requests=sender.requests,
+                 possible_duplicates=sender.possible_duplicates or None)
         _metrics.emit_inspection(self.author, outcomes)
         if source == "sqs":
             missing = [o.record.index for o in failed if not o.record.message_id]
@@ -317,6 +315,28 @@ class Inspector(Generic[F]):
             message_id=outcome.record.message_id, record=outcome.record.index,
             error=type(error).__name__, reason=redact(str(error)),
             where=_where(error))
+
+
+_apply_log_level: Callable[[], None] | None = None
+_log_module: Any = None
+
+
+def _load_apply_log_level() -> Callable[[], None]:
+    """``apply_log_level`` (the logging module loads on first use), looked up once."""
+    global _apply_log_level
+    from deepalert._lambda._logging import apply_log_level
+
+    _apply_log_level = apply_log_level
+    return apply_log_level
+
+
+def _load_log() -> Any:
+    """``deepalert.inspector._log`` (logging loads on first use), looked up once."""
+    global _log_module
+    from deepalert.inspector import _log
+
+    _log_module = _log
+    return _log
 
 
 def _where(error: BaseException | None) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
@@ -64,10 +65,39 @@ class InspectionLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
         return _line(level, str(msg), fields), kwargs
 
     def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
-        """Log ``msg`` at ``level`` as a JSON line (``%`` arguments are applied first)."""
+        """Log ``msg`` at ``level`` as a JSON line (``%`` arguments are applied first).
+
+        What the inspector writes is redacted as the SDK's own lines are (see
+        :mod:`deepalert._redact`): the message, string ``extra`` values and, for
+        ``exc_info`` (``ctx.logger.exception(...)``), the traceback, which goes in the line's
+        ``exception`` field instead of after it.
+        """
         if self.isEnabledFor(level):
-            text = str(msg) % args if args else str(msg)
-            extra = dict(kwargs.pop("extra", None) or {})
+            text = redact(str(msg) % args if args else str(msg))
+            extra = {key: redact(value) if isinstance(value, str) else value
+                     for key, value in (kwargs.pop("extra", None) or {}).items()}
+            exception = _exception_text(kwargs.pop("exc_info", None))
+            if exception is not None:
+                extra["exception"] = exception
             extra["_level"] = level
             line, rest = self.process(text, {**kwargs, "extra": extra})
             self.logger.log(level, line, **rest)
+
+
+def _exception_text(exc_info: object) -> str | None:
+    """The redacted traceback ``exc_info`` names (``True``: the exception being handled)."""
+    if not exc_info:
+        return None
+    if isinstance(exc_info, BaseException):
+        exc: BaseException | None = exc_info
+    elif isinstance(exc_info, tuple) and len(exc_info) == 3:
+        exc = exc_info[1]
+    else:
+        exc = sys.exc_info()[1]
+    if exc is None:
+        return None
+    import traceback
+
+    from deepalert._redact import safe_traceback
+
+    return safe_traceback("".join(traceback.format_exception(exc)).rstrip("\n"))

@@ -10,10 +10,12 @@ Requests            ``GET /search/issues`` (the report's issue, by its ID in the
 Secret              a token with ``issues: write`` on the repository (a fine-grained PAT;
                     GitHub App installation tokens expire hourly, so pass an object whose
                     ``get()`` mints one); never logged
-Errors              401, 403 (including GitHub's primary rate limit, which answers 403):
-                    :class:`AuthenticationError`; 404 (no such repository, or the token
-                    cannot see it), 410 (issues disabled), 422 (validation failed, such as a
-                    bad label): :class:`ServiceError` with GitHub's message; 429 and 5xx on
+Errors              401, 403: :class:`AuthenticationError`; a 403 or 429 that is GitHub's
+                    rate limit (``X-RateLimit-Remaining: 0``, or ``Retry-After``):
+                    :class:`RateLimitedError` with the wait in ``retry_after``; 404 (no
+                    such repository, or the token cannot see it), 410 (issues disabled),
+                    422 (validation failed, such as a bad label): :class:`ServiceError`
+                    with GitHub's message; 429 and 5xx on
                     reads: retried per ``Retry-After``; 429 on writes: retried per
                     ``Retry-After``; 5xx and timeouts on writes: the record fails at once
                     (the write may have landed: the next delivery finds it, below)

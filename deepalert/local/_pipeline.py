@@ -438,13 +438,33 @@ class LocalPipeline:
         if status == ReportStatus.PUBLISHED:
             # Kept compressed: the last published version of every report, for published().
             self._published[report_id] = zlib.compress(report.encode("utf-8"), 1)
+        fast = self.core.fast_paths
+        silent = fast and _silent_skips()
         for emitter in self.emitters:
+            invoke_json = getattr(emitter, "_invoke_json", None) if fast else None
+            if silent and _filters_out(emitter, status):
+                continue
             try:
-                emitter(sns_event(report), self._context)
+                if invoke_json is not None:  # a @emitter: the report's text, read once
+                    invoke_json(report, f"local-{next(self._seq)}", self._context)
+                else:
+                    emitter(sns_event(report), self._context)
             except Exception as exc:
                 self.errors.append(PipelineError(
                     "emitter", f"{_name(emitter)} raised {type(exc).__name__}: {exc}",
                     report_id, self._sources.get(report_id), _traceback(exc)))
+
+    def _skips_report(self, report_id: str, status: str) -> bool:
+        """For the core's fast path: ``True`` (and the publication counted) when every emitter
+        would skip a ``new``/``more`` report unread, so the core need not compile it. Never
+        when ``publish_report`` was replaced (a subclass or a test watching publications)."""
+        if status == ReportStatus.PUBLISHED or getattr(
+                self.publish_report, "__func__", None) is not LocalPipeline.publish_report \
+                or not all(_filters_out(emitter, status) for emitter in self.emitters) \
+                or not _silent_skips():
+            return False
+        self.publications += 1
+        return True
 
     def invoke_reviewer(self, report: str) -> str | None:
         """Invoke the reviewer as Step Functions does: the report JSON is the event.
@@ -456,7 +476,13 @@ class LocalPipeline:
         if self.reviewer is None:
             return '{"severity":"unclassified","reason":"no reviewer configured"}'
         try:
-            result = self.reviewer(json.loads(report), self._context)
+            invoke_json = getattr(self.reviewer, "_invoke_json", None)
+            if self.core.fast_paths and invoke_json is not None:
+                # A @reviewer reads the report's text once instead of json.loads and a
+                # model built from the dict (its own handler, the same verdict).
+                result = invoke_json(report, self._context)
+            else:
+                result = self.reviewer(json.loads(report), self._context)
         except Exception as exc:
             outcome, _ = review_verdict(None, failed=True, error_type=type(exc).__name__)
             self._reviewer_error(report, f"raised {type(exc).__name__}: {exc}", _traceback(exc))
@@ -489,6 +515,8 @@ class LocalPipeline:
         while self._tasks:
             pending, self._tasks = self._tasks, []
             for start in range(0, len(pending), _BATCH):
+                # Read per chunk, not when published: tasks pending all at once (every
+                # dispatch due at one instant) are held as text only.
                 tasks = pending[start:start + _BATCH]
                 parsed = [Task.from_json(t) for t in tasks]
                 if self.core.fast_paths:  # each task's SNS envelope quoted once for all
@@ -593,6 +621,30 @@ def _head(report: str) -> tuple[str, str] | None:
     first = _HEAD_ID.match(report)
     last = _HEAD_STATUS.search(report, max(len(report) - 120, 0))
     return None if first is None or last is None else (first.group(1), last.group(1))
+
+
+def _silent_skips() -> bool:
+    """Whether an ``@emitter`` skipping a report leaves no trace: no debug line for it and no
+    EMF metrics counting the record (a bad setting fails in the handler, as before)."""
+    from deepalert._lambda import _metrics
+    from deepalert._lambda._logging import apply_log_level
+    from deepalert.emitter._emitter import logger
+
+    try:
+        apply_log_level()
+        if _metrics.enabled():
+            return False
+    except DeepAlertError:
+        return False
+    return not logger.isEnabledFor(logging.DEBUG)
+
+
+def _filters_out(emitter: object, status: str) -> bool:
+    """Whether this ``@emitter`` skips reports of ``status`` (before reading the rest): most
+    publications are ``new``/``more`` snapshots that emitters ignore."""
+    from deepalert.emitter._emitter import Emitter
+
+    return isinstance(emitter, Emitter) and status not in emitter.statuses
 
 
 def _delivery_key(source: str, data: str | bytes) -> str:

@@ -48,7 +48,8 @@ class LookupFailedError(DeepAlertError):
 
 class RateLimitedError(LookupFailedError):
     """The API answered 429 after the retries the deadline allowed, or asked to wait longer
-    than allowed, or a local rate limiter has no token left for this API key.
+    than allowed, or answered 403 saying it is a rate limit (GitHub's primary and secondary
+    limits), or a local rate limiter has no token left for this API key.
 
     Attributes:
         retry_after: seconds the API or the limiter asked to wait, when known.
@@ -69,7 +70,8 @@ class ServiceError(LookupFailedError):
 
 
 class AuthenticationError(LookupFailedError):
-    """The API refused the credentials (401) or the action (403)."""
+    """The API refused the credentials (401) or the action (403, unless it is a rate limit:
+    :class:`RateLimitedError`)."""
 
 
 class MalformedResponseError(LookupFailedError, ValueError):

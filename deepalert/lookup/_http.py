@@ -166,7 +166,9 @@ class HttpClient:
     invocations (create it once, at module level or in a factory, not per call).
 
     Statuses are sorted into errors that fail the record: ``401``/``403`` raise
-    :class:`AuthenticationError`, ``429`` after retries :class:`RateLimitedError`, ``5xx``
+    :class:`AuthenticationError`, ``429`` after retries :class:`RateLimitedError`, as does a
+    ``403`` that says it is a rate limit (``Retry-After``, or ``X-RateLimit-Remaining: 0``
+    as GitHub sends; not retried in the invocation, its wait is in ``retry_after``), ``5xx``
     after retries :class:`ServiceError`, timeouts :class:`LookupTimeoutError`. Every other
     response is returned. Error messages carry the method and the URL without its query;
     headers (where API keys go) are never logged or put in a message.
@@ -243,8 +245,9 @@ class HttpClient:
             The response, for any status the client does not raise for (2xx, 3xx, 404, ...).
 
         Raises:
-            AuthenticationError: 401 or 403.
-            RateLimitedError: 429 after the retries that fit before the deadline.
+            AuthenticationError: 401 or 403 (a 403 that is a rate limit aside).
+            RateLimitedError: 429 after the retries that fit before the deadline, or a 403
+                that says it is a rate limit (``Retry-After``, ``X-RateLimit-Remaining: 0``).
             ServiceError: 5xx after retries, or the connection failed.
             LookupTimeoutError: no response in time, or too little time left to try.
         """
@@ -363,6 +366,12 @@ class HttpClient:
     def _check_status(self, method: str, response: HttpResponse) -> None:
         status = response.status
         where = f"{method} {response.url}"
+        if status == 403:
+            limit = _rate_limit_403(response.headers)
+            if limit is not None:  # GitHub's rate limits, among others, answer 403
+                why, wait = limit
+                raise RateLimitedError(f"{where} answered 403: rate limited ({why})",
+                                       service=self.service, status=403, retry_after=wait)
         if status in (401, 403):
             raise AuthenticationError(
                 f"{where} answered {status}: check the API key and its permissions",
@@ -396,6 +405,30 @@ def _without_query(url: str) -> str:
     if parts.port:
         netloc += f":{parts.port}"
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _rate_limit_403(headers: Mapping[str, str], now: float | None = None
+                    ) -> tuple[str, float | None] | None:
+    """Whether a 403 is a rate limit, not a refusal: it says when to come back
+    (``Retry-After``) or that no request is left (``X-RateLimit-Remaining: 0``, with the
+    reset time as epoch seconds in ``X-RateLimit-Reset``). ``(what said so, seconds to
+    wait or None)``, or ``None`` for a refusal."""
+    now = time.time() if now is None else now
+    raw = headers.get("retry-after")
+    if raw is not None:
+        wait = _seconds(raw)
+        if wait is None:  # an HTTP date
+            from email.utils import parsedate_to_datetime
+
+            try:
+                wait = parsedate_to_datetime(raw).timestamp() - now
+            except (TypeError, ValueError):
+                wait = None
+        return "Retry-After", None if wait is None else max(0.0, wait)
+    if headers.get("x-ratelimit-remaining", "").strip() == "0":
+        reset = _seconds(headers.get("x-ratelimit-reset"))
+        return "X-RateLimit-Remaining: 0", (None if reset is None else max(0.0, reset - now))
+    return None
 
 
 def _seconds(value: str | None) -> float | None:

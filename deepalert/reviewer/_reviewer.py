@@ -105,19 +105,36 @@ class Reviewer(Generic[P, R]):
         try:
             report = _event_report(event)
         except WireError as exc:
-            if self.on_error == "raise":
-                raise
-            where = f"{exc.message_type}.{exc.path}" if exc.path else exc.message_type
-            logger.error("reviewer %s could not read the report (%s at %s, expected %s); it "
-                         "is published as unclassified", self.name, type(exc).__name__, where,
-                         exc.expected, extra={"author": self.name,
-                                              "report_id": _event_report_id(event)})
-            return {"severity": Severity.UNCLASSIFIED.value,
-                    "reason": f"reviewer could not read the report ({where})"}
+            return self._unreadable(exc, _event_report_id(event))
         result = self.review(report, context)
         if result is None:
             return None
         return cast("dict[str, str]", json.loads(result.to_json()))
+
+    def _invoke_json(self, report_json: str, context: object = None) -> dict[str, str] | None:
+        """The handler for a report the core compiled, given as its JSON text: what
+        ``self(json.loads(report_json), context)`` returns, the report read once (the local
+        pipeline's fast path)."""
+        apply_log_level()
+        _metrics.enabled()
+        try:
+            report = Report.from_json(report_json)
+        except WireError as exc:
+            return self._unreadable(exc, None)
+        result = self.review(report, context)
+        if result is None:
+            return None
+        return cast("dict[str, str]", json.loads(result.to_json()))
+
+    def _unreadable(self, exc: WireError, report_id: str | None) -> dict[str, str]:
+        if self.on_error == "raise":
+            raise exc
+        where = f"{exc.message_type}.{exc.path}" if exc.path else exc.message_type
+        logger.error("reviewer %s could not read the report (%s at %s, expected %s); it "
+                     "is published as unclassified", self.name, type(exc).__name__, where,
+                     exc.expected, extra={"author": self.name, "report_id": report_id})
+        return {"severity": Severity.UNCLASSIFIED.value,
+                "reason": f"reviewer could not read the report ({where})"}
 
     def review(self, report: Report, context: object = None) -> ReportResult | None:
         """Review a report with the ``on_error`` policy; the result as the handler returns it.

@@ -10,10 +10,13 @@ messages sent, the batch response (or the exception) and every log line must be 
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import os
+import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from typing import Any
 
 import pytest
@@ -180,6 +183,10 @@ class _Host(ContentHost):
     note: str = ""
 
 
+class _Text(str):
+    """A str subclass, which the writer takes as a str."""
+
+
 def _bad_list() -> ContentHost:
     host = ContentHost(country=["JP"])
     assert host.country is not None
@@ -209,6 +216,10 @@ def _contents(text: str, time: str) -> dict[str, Any]:
         "huge": lambda: ContentHost(hostname=["h" * 3000]),
         "forbidden": lambda: ContentHost(hostname=["\uffff"]),
         "surrogate": lambda: ContentHost(hostname=["a\udc80"]),
+        "constructed-tuple": lambda: ContentHost.model_construct(country=("JP", text)),
+        "constructed-text": lambda: ContentHost.model_construct(country="JP"),
+        "constructed-number": lambda: ContentBinary.model_construct(os=[1.5]),
+        "str-subclass": lambda: ContentHost(country=[_Text(text)]),
     }
 
 
@@ -283,8 +294,38 @@ class _Context:
         return self.left
 
 
+@contextmanager
+def _metrics(on: bool) -> Iterator[io.StringIO]:
+    """EMF metrics switched on (or off) and standard output, where they go, captured."""
+    before = os.environ.get("DEEPALERT_METRICS")
+    os.environ["DEEPALERT_METRICS"] = "on" if on else "off"
+    try:
+        with redirect_stdout(io.StringIO()) as out:
+            yield out
+    finally:
+        if before is None:
+            del os.environ["DEEPALERT_METRICS"]
+        else:
+            os.environ["DEEPALERT_METRICS"] = before
+
+
+def _emf(text: str) -> list[Any]:
+    """The EMF documents, with what differs from run to run (the timestamp, each duration)
+    replaced by what must not: how many durations there are."""
+    docs = []
+    for line in text.splitlines():
+        doc = json.loads(line)
+        doc["_aws"]["Timestamp"] = 0
+        if "FunctionDuration" in doc:
+            assert all(type(v) in (int, float) and v >= 0 for v in doc["FunctionDuration"])
+            doc["FunctionDuration"] = len(doc["FunctionDuration"])
+        docs.append(doc)
+    return docs
+
+
 def _run(fast: bool, event: dict[str, Any], results: list[Any], *, types: list[str],
-         with_context: bool, left: int | None) -> tuple[Any, ...]:
+         with_context: bool, left: int | None, metrics: bool = False,
+         sink: MemorySink | None = None) -> tuple[Any, ...]:
     queue = iter(results)
 
     def produce(attr: Attribute) -> Any:
@@ -301,11 +342,11 @@ def _run(fast: bool, event: dict[str, Any], results: list[Any], *, types: list[s
         def inspect(attr: Attribute) -> Any:
             return produce(attr)
 
-    sink = MemorySink()
+    sink = sink or MemorySink()
     context = None if left is None else _Context(left)
     _fast.ENABLED = fast
     try:
-        with _captured() as logs:
+        with _captured() as logs, _metrics(metrics) as out:
             try:
                 response: Any = inspect.invoke(event, context, sqs_client=sink,  # type: ignore[arg-type]
                                                finding_queue_url=FINDING,
@@ -314,20 +355,27 @@ def _run(fast: bool, event: dict[str, Any], results: list[Any], *, types: list[s
                 response = (type(exc).__name__, str(exc))
     finally:
         _fast.ENABLED = True
-    return (response, sink.bodies(FINDING), sink.bodies(ATTRIBUTE), sink.requests, logs.lines)
+    emf = _emf(out.getvalue())
+    if metrics and not (type(response) is tuple and response[0] == "ConfigurationError"):
+        assert len(emf) == 1  # what is compared below is really there
+    return (response, sink.bodies(FINDING), sink.bodies(ATTRIBUTE), sink.requests, logs.lines,
+            emf)
 
 
 @settings(max_examples=120, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(event=_EVENTS, results=st.lists(_result(), min_size=6, max_size=6),
        types=st.sampled_from([[], ["ipaddr"]]), with_context=st.booleans(),
-       left=st.sampled_from([None, None, 900_000, 10]))
+       left=st.sampled_from([None, None, 900_000, 10]), metrics=st.booleans())
 def test_fast_path_matches_general_path(event: dict[str, Any], results: list[Any],
                                         types: list[str], with_context: bool,
-                                        left: int | None) -> None:
-    """Messages, batch response (or exception) and log lines are identical on both paths."""
-    general = _run(False, event, results, types=types, with_context=with_context, left=left)
-    fast = _run(True, event, results, types=types, with_context=with_context, left=left)
+                                        left: int | None, metrics: bool) -> None:
+    """Messages, batch response (or exception), log lines and EMF metrics are identical on
+    both paths."""
+    general = _run(False, event, results, types=types, with_context=with_context, left=left,
+                   metrics=metrics)
+    fast = _run(True, event, results, types=types, with_context=with_context, left=left,
+                metrics=metrics)
     assert fast == general
 
 
@@ -335,13 +383,13 @@ def test_fast_path_is_taken_and_general_path_reachable(monkeypatch: pytest.Monke
                                                        ) -> None:
     """The differential test compares two different paths, not one path twice."""
     calls: list[str] = []
-    original = _fast._Inspect.__call__
+    original = _fast._finding
 
-    def spy(self: Any, index: int, raw: object) -> Any:
+    def spy(*args: Any) -> Any:
         calls.append("fast")
-        return original(self, index, raw)
+        return original(*args)
 
-    monkeypatch.setattr(_fast._Inspect, "__call__", spy)
+    monkeypatch.setattr(_fast, "_finding", spy)
     event = {"Records": [{"messageId": "m", "body": json.dumps(
         {"report_id": "r", "attribute": {"type": "ipaddr", "value": "192.0.2.1"}})}]}
     host = lambda: ContentHost(country=["JP"])  # noqa: E731
@@ -448,3 +496,210 @@ def test_common_records_never_reach_the_general_reader(monkeypatch: pytest.Monke
         {"itemIdentifier": event["Records"][1]["messageId"]}]}
     assert general == [1]
     assert len(sink.bodies(FINDING)) == 6
+
+
+def _clean_event(n: int) -> dict[str, Any]:
+    return {"Records": [{"messageId": f"m{i}", "eventSource": "aws:sqs", "body": json.dumps({
+        "Type": "Notification", "MessageId": f"sns-{i}", "TopicArn": "arn:aws:sns:us-east-1:1:t",
+        "Message": json.dumps({"report_id": f"r{i}", "attribute": {
+            "type": "ipaddr", "key": "src", "value": f"192.0.2.{i}", "context": ["remote"],
+            "timestamp": "2026-01-02T03:04:05.123456789Z"}})})} for i in range(n)]}
+
+
+@pytest.mark.parametrize("metrics", [True, False], ids=["metrics on", "metrics off"])
+def test_a_clean_event_reads_the_same_on_both_paths(metrics: bool) -> None:
+    """Events where every record succeeds (the fast path's own response): messages, response,
+    logs and metrics as the general path's; the metrics count every record and finding."""
+    host = lambda: ContentHost(country=["JP"])  # noqa: E731
+    users = lambda: [ContentUser(activities=[  # noqa: E731
+        EntityActivity(action="login", last_seen="2026-01-02T03:04:05Z")]),
+        ContentHost(country=["JP"]), Attribute(type="domain", value="a.example")]
+    event = _clean_event(25)
+    results = [host] * 12 + [users] + [host] * 12
+    general = _run(False, event, results, types=[], with_context=False, left=900_000,
+                   metrics=metrics)
+    fast = _run(True, event, results, types=[], with_context=False, left=900_000,
+                metrics=metrics)
+    assert fast == general
+    assert fast[0] == {"batchItemFailures": []}
+    assert len(fast[1]) == 26
+    assert len(fast[2]) == 1
+    if metrics:
+        [doc] = fast[5]
+        assert (doc["Records"], doc["FailedRecords"], doc["Findings"], doc["NewAttributes"],
+                doc["FunctionDuration"]) == (25, 0, 26, 1, 25)
+    else:
+        assert fast[5] == []
+
+
+_SINK_FAILURES: dict[str, Any] = {
+    "entries refused": lambda sink: sink.fail_next(3, code="InvalidMessageContents",
+                                                   sender_fault=True),
+    "attribute queue refused": lambda sink: sink.fail_next(
+        1, code="AccessDenied", sender_fault=True, queue_url=ATTRIBUTE),
+    "one body refused": lambda sink: sink.fail_when(
+        lambda url, body: '"r7"' in body, code="InvalidMessageContents", sender_fault=True),
+}
+
+
+@pytest.mark.parametrize("metrics", [True, False], ids=["metrics on", "metrics off"])
+@pytest.mark.parametrize("failure", list(_SINK_FAILURES))
+def test_messages_sqs_refuses_read_the_same_on_both_paths(failure: str, metrics: bool) -> None:
+    """Records whose messages SQS did not accept fail, are logged and counted as on the
+    general path, though every record itself succeeded."""
+    host = lambda: ContentHost(country=["JP"])  # noqa: E731
+    new = lambda: [ContentHost(country=["JP"]), Attribute(type="domain", value="a.example")]  # noqa: E731
+    event = _clean_event(12)
+    results = [host] * 4 + [new] + [host] * 7
+    runs = []
+    for fast in (False, True):
+        sink = MemorySink()
+        _SINK_FAILURES[failure](sink)
+        runs.append(_run(fast, event, results, types=[], with_context=False, left=None,
+                         metrics=metrics, sink=sink))
+    general, fast_run = runs
+    assert fast_run == general
+    assert fast_run[0]["batchItemFailures"]  # the failure really happened
+    if metrics:
+        assert fast_run[5][0]["FailedRecords"] == len(fast_run[0]["batchItemFailures"])
+
+
+@pytest.mark.parametrize("text", [
+    _TASK_TEXT, '{"report_id": "r"}', '{"attribute": null}', '{"report_id": "r", "x": 1}',
+    '{"report_id": 5}', '{"attribute": {"type": "ipaddr", "timestamp": "yesterday"}}'])
+def test_task_fields_read_as_the_task_model_reads_them(text: str) -> None:
+    """The fields-only reader, and its fallback for a schema of another shape, accept and
+    refuse what Task's own validator does, with the same values."""
+    from pydantic_core import SchemaValidator, ValidationError, core_schema
+
+    from deepalert import Task
+
+    Task.model_rebuild()
+    schema = Task.__pydantic_core_schema__
+    wrapped = core_schema.chain_schema([core_schema.any_schema(), schema])  # not a model
+    readers = [SchemaValidator(_fast._fields_schema(s)).validate_json for s in (schema, wrapped)]
+    try:
+        task = Task.__pydantic_validator__.validate_json(text)
+    except ValidationError:
+        for read in readers:
+            with pytest.raises(ValidationError):
+                read(text)
+        return
+    for read in readers:
+        fields = read(text)[0]
+        assert fields == {"report_id": task.report_id, "attribute": task.attribute}
+
+
+# -- the writer's strictness under the warning filters ---------------------------------------
+
+
+@contextmanager
+def _filters(state: str) -> Iterator[None]:
+    """Warning filters as an application may have them, restored after."""
+    _fast._compile()  # the module's filter checked
+    with warnings.catch_warnings():
+        if state != "pytest":  # pytest's own: every warning an error
+            warnings.resetwarnings()
+            if state != "none":
+                _fast._add_own_filter()
+        if state == "ignored":  # an application that ignores UserWarnings, before ours
+            warnings.simplefilter("ignore", UserWarning)
+        yield
+
+
+@pytest.mark.parametrize(("state", "expected"), [
+    ("pytest", True), ("own", True), ("none", "error"), ("ignored", "error")])
+def test_strict_mode_follows_the_warning_filters(state: str, expected: Any) -> None:
+    """The writer's cheap default mode only where the filters make its warning an error."""
+    with _filters(state):
+        assert _fast._strict_mode()[1] == expected
+
+
+@pytest.mark.parametrize("add", [
+    lambda: warnings.filterwarnings("default", message="Pydantic", category=UserWarning),
+    lambda: warnings.filterwarnings("ignore", category=UserWarning, lineno=7),
+    lambda: warnings.filterwarnings("once", module=r"deepalert\..*"),
+    lambda: warnings.filters.insert(0, "not a filter"),  # type: ignore[arg-type]
+], ids=["by text", "by line", "another action", "malformed"])
+def test_a_filter_that_may_decide_otherwise_keeps_the_strict_argument(add: Any) -> None:
+    with _filters("own"):
+        add()
+        assert _fast._strict_mode()[1] == "error"
+
+
+@pytest.mark.parametrize("add", [
+    lambda: warnings.filterwarnings("ignore", category=DeprecationWarning),
+    lambda: warnings.filterwarnings("ignore", module="somewhere_else"),
+    lambda: warnings.filterwarnings("error", category=UserWarning),
+], ids=["another category", "another module", "an error filter"])
+def test_a_filter_that_cannot_decide_otherwise_keeps_the_cheap_argument(add: Any) -> None:
+    with _filters("own"):
+        add()
+        assert _fast._strict_mode()[1] is True
+
+
+@pytest.mark.parametrize("state", ["pytest", "own", "none", "ignored"])
+@pytest.mark.parametrize("name", list(_contents("x<", "2026-01-02T03:04:05.5+09:00")))
+def test_contents_read_the_same_under_any_warning_filters(
+        name: str, state: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whichever argument the writer gets, what it must refuse is refused as on the general
+    path (the filters only decide how cheaply)."""
+    modes: list[Any] = []
+    original = _fast._finding
+
+    def spy(*args: Any) -> Any:
+        modes.append(args[-1])
+        return original(*args)
+
+    monkeypatch.setattr(_fast, "_finding", spy)
+    build = _contents("x<", "2026-01-02T03:04:05.5+09:00")[name]
+    good = _contents("y", "2026-01-02T03:04:05Z")["host"]
+    event = {"Records": [{"messageId": f"m{i}", "body": _TASK_TEXT} for i in range(3)]}
+    results = [build, lambda: [good(), build()], good]
+    with _filters(state):
+        general = _run(False, event, results, types=[], with_context=False, left=None)
+    with _filters(state):
+        fast = _run(True, event, results, types=[], with_context=False, left=None)
+    assert fast == general
+    assert modes
+    assert set(modes) == {True if state in ("pytest", "own") else "error"}
+
+
+def test_filters_the_function_changes_are_read_before_the_next_finding() -> None:
+    """An inspector that ignores warnings from its first call on: the findings after it
+    are written strictly, and a wrong value is still refused as on the general path."""
+    def ignoring() -> Any:
+        warnings.simplefilter("ignore")
+        return ContentHost(country=["JP"])
+
+    results = [ignoring, _bad_list, _bad_list, lambda: [ContentHost(), _bad_list()]]
+    event = {"Records": [{"messageId": f"m{i}", "body": _TASK_TEXT} for i in range(4)]}
+    with _filters("own"):
+        general = _run(False, event, results, types=[], with_context=False, left=None)
+    with _filters("own"):
+        fast = _run(True, event, results, types=[], with_context=False, left=None)
+    assert fast == general
+    assert len(general[0]["batchItemFailures"]) == 3
+
+
+def test_without_a_working_filter_the_strict_argument_is_always_used(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the check on first use found that the serializer does not refuse under the
+    module's filter (pydantic-core warning otherwise), the cheap argument is never used."""
+    _fast._compile()
+    monkeypatch.setattr(_fast, "_own_filter", None)
+    for state in ("pytest", "own"):
+        with _filters(state):
+            assert _fast._strict_mode()[1] == "error"
+
+
+def test_the_check_on_first_use_needs_a_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The module's filter is enabled only when a wrong value really raised under it."""
+    compiled = _fast._compile()
+    entry = compiled.contents[ContentHost]
+    monkeypatch.setattr(_fast, "_own_filter", None)
+    _fast._check_own_filter(entry[1], Attribute(), ContentHost(country=["JP"]))  # nothing wrong
+    assert _fast._own_filter is None
+    _fast._check_own_filter(entry[1], Attribute(), ContentHost.model_construct(country=[0]))
+    assert _fast._own_filter is not None
+    assert _fast._own_filter[0] == "error"

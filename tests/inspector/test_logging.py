@@ -95,3 +95,35 @@ def test_nothing_is_logged_per_record_on_success(caplog: pytest.LogCaptureFixtur
         ok.invoke(sqs_sns_event(*(make_task() for _ in range(5))), sqs_client=sink,
                   finding_queue_url=FINDING, attribute_queue_url=ATTRIBUTE)
     assert [x["message"] for x in json_lines(caplog)] == ["inspection batch done"]
+
+
+def test_context_logger_lines_are_redacted_tracebacks_included(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """What an inspector writes with ctx.logger is redacted like the SDK's own lines: the
+    message, string extras and the traceback of ctx.logger.exception (in the line itself)."""
+    from deepalert.testing import run_inspector
+
+    key = "sk-live-0123456789abcdef0123"
+    url = f"https://intel.example/v1?api_key={key}"
+
+    @inspector(author="intel")
+    def intel(attr: Attribute, ctx: InspectionContext) -> ContentHost:
+        ctx.logger.info("calling %s", url, extra={"url": url, "hits": 2})
+        try:
+            raise ConnectionError(f"GET {url} failed")
+        except ConnectionError:
+            ctx.logger.exception("lookup failed")
+        return ContentHost(country=["JP"])
+
+    with caplog.at_level(logging.INFO, logger="deepalert.inspector"):
+        run_inspector(intel, Attribute(type="ipaddr", key="src", value="192.0.2.1"))
+    assert key not in caplog.text
+    lines = {x["message"]: x for x in json_lines(caplog)}
+    calling = lines[f"calling {redact(url)}"]  # the URL kept up to its host
+    assert redact(url).startswith("https://intel.example/")
+    assert (calling["url"], calling["hits"]) == (redact(url), 2)
+    failed = lines["lookup failed"]
+    assert failed["level"] == "ERROR"
+    assert f"ConnectionError: GET {redact(url)} failed" in failed["exception"]
+    assert "Traceback (most recent call last)" in failed["exception"]
+    assert all(r.exc_info is None and not r.exc_text for r in caplog.records)

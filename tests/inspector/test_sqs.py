@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import deepalert._lambda._aws as aws_clients
 import deepalert._lambda._sqs as sqs_module
@@ -110,6 +112,49 @@ def test_chunks_hold_at_most_the_byte_ceiling() -> None:
     sender = BatchSender(MemorySink, max_batch_bytes=100)
     chunks = list(sender.chunks(messages([60, 30, 20, 100, 1])))
     assert [[m.owner for m in c] for c in chunks] == [[0, 1], [2], [3], [4]]
+
+
+def _greedy(sizes: list[int], ceiling: int) -> list[list[int]]:
+    """Batches as the sender must make them: in order, a new batch when the next message
+    would make 11 entries or pass the ceiling (a message alone over it goes alone)."""
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    total = 0
+    for i, size in enumerate(sizes):
+        if batch and (len(batch) == 10 or total + size > ceiling):
+            batches.append(batch)
+            batch, total = [], 0
+        batch.append(i)
+        total += size
+    if batch:
+        batches.append(batch)
+    return batches
+
+
+@given(sizes=st.lists(st.integers(0, 120), max_size=25), ceiling=st.integers(50, 400))
+@settings(max_examples=200, deadline=None)
+def test_chunks_pack_greedily_in_order(sizes: list[int], ceiling: int) -> None:
+    """Whether the messages fit one batch (checked cheaply) or not, the batches are the
+    greedy packing in order."""
+    sender = BatchSender(MemorySink, max_batch_bytes=ceiling)
+    chunks = [[m.owner for m in c] for c in sender.chunks(messages(sizes))]
+    assert chunks == _greedy(sizes, ceiling)
+
+
+def test_a_batch_over_ten_entries_is_sent_whole() -> None:
+    """send_batch given more than 10 messages sends them all (SQS then refuses the request),
+    losing none silently."""
+    sent: list[list[dict[str, Any]]] = []
+
+    class Client:
+        def send_message_batch(self, *, QueueUrl: str, Entries: list[dict[str, Any]]
+                               ) -> dict[str, Any]:
+            sent.append(Entries)
+            return {"Successful": [{"Id": e["Id"]} for e in Entries]}
+
+    sender = BatchSender(lambda _url: Client())
+    assert sender.send_batch("q", messages([1] * 12)) == []
+    assert [e["Id"] for e in sent[0]] == [str(i) for i in range(12)]
 
 
 def test_retries_are_bounded() -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import gc
 import itertools
 import json
+import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -60,7 +62,9 @@ _alerts = st.builds(
     attributes=st.lists(_attributes, min_size=1, max_size=4))
 
 
-def _pipeline(fast: bool) -> tuple[LocalPipeline, list[str]]:
+def _pipeline(fast: bool, strict: bool = False) -> tuple[LocalPipeline, list[str]]:
+    """Both paths' pipeline; ``strict``: filtering emitters and a reviewer that fails on some
+    reports, whose every input is recorded too."""
     emitted: list[str] = []
 
     @inspector(author="geo", types=["ipaddr", "domain", "odd<&>"])
@@ -89,20 +93,40 @@ def _pipeline(fast: bool) -> tuple[LocalPipeline, list[str]]:
     def record(report: Report) -> None:
         emitted.append(report.to_json())
 
+    @reviewer
+    def picky(report: Report) -> ReportResult:
+        emitted.append("reviewed " + report.to_json())
+        if len(report.attributes or []) % 3 == 2:
+            raise ValueError(f"cannot decide {report.id}")
+        return review.func(report)
+
+    @emitter  # published only: new/more skipped unread on the fast path
+    def published(report: Report) -> None:
+        emitted.append("published " + report.to_json())
+
+    @emitter(statuses=["more", "published"], min_severity="urgent")
+    def urgent(report: Report) -> None:
+        if len(report.alerts or []) > 2:
+            raise RuntimeError(f"pager down for {report.id}")
+        emitted.append("urgent " + report.id)
+
     ids = itertools.count()
-    pipeline = LocalPipeline(inspectors=[geo, who], reviewer=review, emitters=[record],
+    pipeline = LocalPipeline(inspectors=[geo, who], reviewer=picky if strict else review,
+                             emitters=[published, urgent] if strict else [record],
                              clock=ManualClock(START), new_id=lambda: f"report-{next(ids)}")
     pipeline.core.fast_paths = fast
     return pipeline, emitted
 
 
-def _run(texts: list[str], fast: bool, step: timedelta) -> tuple[list[str], list[str], list[str]]:
-    pipeline, emitted = _pipeline(fast)
+def _run(texts: list[str], fast: bool, step: timedelta, strict: bool = False
+         ) -> tuple[list[str], list[str], list[str], int]:
+    pipeline, emitted = _pipeline(fast, strict)
     for text in texts:
         pipeline.submit(text)
         pipeline.advance(step)
     pipeline.run()
-    return pipeline.published_json(), emitted, [str(e) for e in pipeline.errors]
+    return (pipeline.published_json(), emitted, [str(e) for e in pipeline.errors],
+            pipeline.publications)
 
 
 @BOUNDED
@@ -118,10 +142,78 @@ def test_pipeline_publishes_the_same_bytes_on_both_paths(alerts: list[Alert], pr
     assert fast == _run(texts, False, step)
 
 
+@BOUNDED
+@given(alerts=st.lists(_alerts, min_size=1, max_size=6),
+       step=st.sampled_from([timedelta(0), timedelta(minutes=4), timedelta(hours=4)]))
+def test_filtering_emitters_and_a_failing_reviewer_see_the_same_on_both_paths(
+        alerts: list[Alert], step: timedelta) -> None:
+    # The reviewer reads the report's text itself, emitters that filter a status out are not
+    # called and the snapshots nobody hears are not compiled (fast path): what the reviewer
+    # and emitters see, their errors and the publication count must not change.
+    texts = [a.to_json() for a in alerts]
+    fast = _run(texts, True, step, strict=True)
+    assert any(line.startswith("reviewed ") for line in fast[1])
+    assert fast == _run(texts, False, step, strict=True)
+
+
+def test_unheard_snapshots_are_not_compiled_on_the_fast_path(
+        caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The differential test above would pass if the fast path never ran: check that it does
+    # (with nothing that would show a skip: no debug logging, no metrics).
+    caplog.set_level(logging.INFO, logger="deepalert.emitter")
+    for name in ("DEEPALERT_METRICS", "LOG_LEVEL", "POWERTOOLS_LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    compiled = []
+    for fast in (True, False):
+        pipeline, _ = _pipeline(fast, strict=True)
+        calls = 0
+        compile_json = pipeline.core.compile_report_json
+
+        def counting(report_id: str, compile_json: Any = compile_json) -> str | None:
+            nonlocal calls
+            calls += 1
+            return compile_json(report_id)
+
+        pipeline.core.compile_report_json = counting  # type: ignore[method-assign]
+        for key in "abc":
+            pipeline.submit(Alert(detector="ids", rule_id="r", alert_key=key,
+                                  attributes=[Attribute(type="ipaddr", value="10.0.0.1")]))
+        pipeline.run()
+        compiled.append((calls, pipeline.publications))
+    # Three new snapshots (heard by nobody on the fast path), three reviews, three published.
+    assert compiled == [(6, 6), (9, 6)]
+
+
+@pytest.mark.parametrize("setting", ["debug", "metrics"])
+def test_a_skip_that_would_be_seen_is_not_taken(setting: str, caplog: pytest.LogCaptureFixture,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # The emitter logs each skip at debug level and counts each record in its metrics: with
+    # either on, every publication reaches it, as on the general path.
+    if setting == "metrics":
+        monkeypatch.setenv("DEEPALERT_METRICS", "on")
+    else:
+        caplog.set_level(logging.DEBUG, logger="deepalert.emitter")
+    seen = []
+    for fast in (True, False):
+        caplog.clear()
+        pipeline, _ = _pipeline(fast, strict=True)
+        pipeline.submit(Alert(detector="ids", rule_id="r", alert_key="k",
+                              attributes=[Attribute(type="ipaddr", value="10.0.0.1")]))
+        pipeline.run()
+        out = capsys.readouterr().out
+        seen.append(out.count('"Records"') if setting == "metrics"
+                    else sum("skips report" in r.getMessage() for r in caplog.records))
+    assert seen[0] == seen[1] > 0
+
+
 # --- findings, one at a time ------------------------------------------------------------------
 
+# Contents may hold lone surrogates too (escaped, or raw where the text stays a str): what the
+# serializer refuses must be written as the general path writes it.
+_content_text = _text | st.sampled_from(["\ud800", "a\udfffb", "\U0001f600\ud83d"])
 _contents = st.one_of(
-    st.fixed_dictionaries({"country": st.lists(_text, max_size=2)},
+    st.fixed_dictionaries({"country": st.lists(_content_text, max_size=2)},
                           optional={"related_domains": st.lists(st.fixed_dictionaries(
                               {"name": _text, "timestamp": st.sampled_from([
                                   "2025-01-01T00:00:00Z", "2025-01-01T09:00:00.5+09:00",
@@ -203,3 +295,25 @@ def test_submit_many_restores_the_garbage_collector() -> None:
     assert seen[0][1] >= 50_000
     assert gc.get_threshold() == threshold
     assert gc.get_freeze_count() == 0
+
+
+def test_dispatch_times_are_written_in_each_clock_zone() -> None:
+    # The dispatch time is written once per instant (cached): two cores at the same instant
+    # on clocks of two zones (a Clock of one's own may keep any zone) each write their own,
+    # as Go writes time.Now() in the local zone.
+    class Fixed:
+        def __init__(self, now: datetime) -> None:
+            self.at = now
+
+        def now(self) -> datetime:
+            return self.at
+
+    written = []
+    for zone in (timezone.utc, timezone(timedelta(hours=9))):
+        pipeline = LocalPipeline(clock=Fixed(START.astimezone(zone)))
+        pipeline.submit(Alert(detector="ids", rule_id="r", alert_key="k",
+                              attributes=[Attribute(type="ipaddr", value="10.0.0.1")]))
+        pipeline.run()
+        (report,) = pipeline.published()
+        written.append([a.timestamp for a in report.attributes or []])
+    assert written == [["2026-01-01T12:00:00Z"], ["2026-01-01T21:00:00+09:00"]]

@@ -215,3 +215,49 @@ def test_a_path_holding_a_url_stays_under_the_base_url():
     assert client.url("/indicators/url/http://x.example/a/general") == (
         "https://api.example.com/v1/indicators/url/http://x.example/a/general")
     assert client.url("https://other.example/x") == "https://other.example/x"
+
+
+@pytest.mark.parametrize(("headers", "wait"), [
+    ({"Retry-After": "30"}, 30.0),  # GitHub's secondary rate limit
+    ({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "{reset}"}, 120.0),  # its primary one
+    ({"X-RateLimit-Remaining": "0"}, None),
+])
+def test_a_403_that_is_a_rate_limit_raises_rate_limited_not_authentication(
+        server, sleeps, headers, wait):
+    """GitHub answers its rate limits with 403: the wait is given back, the key kept out."""
+    import time
+
+    reset = str(int(time.time()) + 120)
+    server.route("/x", CannedResponse(status=403, headers={
+        k: v.format(reset=reset) for k, v in headers.items()},
+        json={"message": "API rate limit exceeded"}))
+    with pytest.raises(RateLimitedError, match="403: rate limited") as caught:
+        client_for(server, sleeps).get_json("/x", headers={"x-apikey": KEY})
+    assert not isinstance(caught.value, AuthenticationError)
+    assert caught.value.status == 403
+    if wait is None:
+        assert caught.value.retry_after is None
+    else:
+        assert caught.value.retry_after == pytest.approx(wait, abs=2)
+    assert len(server.requests) == 1  # not retried within the invocation
+    assert sleeps.waits == []
+    assert KEY not in str(caught.value)
+
+
+def test_a_403_with_requests_left_is_still_an_authentication_error(server, sleeps):
+    server.route("/x", CannedResponse(status=403, headers={"X-RateLimit-Remaining": "4999"},
+                                      json={"message": "Resource not accessible by token"}))
+    with pytest.raises(AuthenticationError):
+        client_for(server, sleeps).get_json("/x")
+
+
+def test_a_retry_after_date_on_a_403_is_read_as_seconds_to_wait():
+    from email.utils import formatdate
+
+    from deepalert.lookup._http import _rate_limit_403
+
+    now = 1_700_000_000.0
+    assert _rate_limit_403({"retry-after": formatdate(now + 60, usegmt=True)}, now) == (
+        "Retry-After", 60.0)
+    assert _rate_limit_403({"retry-after": "soon"}, now) == ("Retry-After", None)
+    assert _rate_limit_403({}, now) is None

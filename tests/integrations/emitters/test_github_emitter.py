@@ -24,6 +24,7 @@ from deepalert.lookup import (
     AuthenticationError,
     LookupFailedError,
     MalformedResponseError,
+    RateLimitedError,
     ServiceError,
 )
 from deepalert.testing import (
@@ -199,6 +200,21 @@ def test_429_on_create_is_retried(server, sleeps, store) -> None:
                           created()])
     assert not run_emitter(_emitter(server, sleeps, store), urgent_report()).failed
     assert sleeps == [2.0]
+
+
+def test_the_primary_rate_limit_403_is_a_rate_limit_not_bad_credentials(server, sleeps,
+                                                                          store) -> None:
+    """GitHub's primary limit answers 403 with no request left: the record fails as rate
+    limited, with the wait until the reset, and SQS delivers it again later."""
+    import time
+
+    server.route(SEARCH, CannedResponse(status=403, headers={
+        "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) + 600)},
+        json={"message": "API rate limit exceeded for installation ID 1."}))
+    error = _fail(_emitter(server, sleeps, store))
+    assert isinstance(error, RateLimitedError)
+    assert error.retry_after == pytest.approx(600, abs=5)
+    assert [r.method for r in server.requests] == ["GET"]  # nothing written
 
 
 def test_5xx_on_search_is_retried(server, sleeps, store) -> None:
