@@ -10,12 +10,27 @@ Run: ``python benchmarks/bench_wire.py``. Figures are kept in ``docs/performance
   import Alert, Report, Attribute, Severity``) against
   ``python -c "from pydantic import BaseModel"`` (the floor of any pydantic-based package), and
   against a script that defines one trivial pydantic model (the floor of any package that
-  defines models at all). Target: at most 1.3x the first.
+  defines models at all), built at once or, as deepalert's are, on first use
+  (``defer_build``: no schema, no plugin look-up at import). Target: at most 1.3x the first.
+  Each round runs the commands in a new random order (a fixed order favours a command that
+  follows one reading the same files); wall and CPU time are both reported.
+  ``--before=DIR`` also times the same import from another source tree (a directory holding
+  a ``deepalert`` package: ``git archive main deepalert | tar -x -C DIR``). With ``--instructions``
+  (needs valgrind), also the instructions each command executes, which, unlike wall time, a
+  busy machine does not change (same within 0.1% run to run).
 """
 
 from __future__ import annotations
 
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
 import sys
+import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +38,7 @@ from typing import Any
 from pydantic import BaseModel
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _util import interleaved, startup
+from _util import interleaved
 
 from deepalert import Report
 
@@ -114,6 +129,59 @@ def report_json() -> str:
     return Report.model_validate(report).to_json()
 
 
+_ROOT = str(Path(__file__).resolve().parents[1])
+Command = tuple[str, str]  # (python -c code, PYTHONPATH)
+
+
+def _env(prefix: str, path: str) -> dict[str, str]:
+    # Bytecode cached for every module alike, in a temporary prefix (as _util.startup does);
+    # run from that directory so that the source tree comes from PYTHONPATH alone.
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE",
+                                                             "PYTHONPATH")}
+    env.update(PYTHONPYCACHEPREFIX=prefix, PYTHONPATH=path, PYTHONHASHSEED="0")
+    return env
+
+
+def import_times(commands: dict[str, Command], *, runs: int = 21
+                 ) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU seconds of each ``python -c CODE``, rounds in random order."""
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
+    with tempfile.TemporaryDirectory() as prefix:
+        for code, path in commands.values():  # fill the bytecode caches
+            subprocess.run([sys.executable, "-c", code], check=True, env=_env(prefix, path),
+                           cwd=prefix)
+        for _ in range(runs):
+            order = list(commands.items())
+            random.shuffle(order)
+            for name, (code, path) in order:
+                start = time.perf_counter()
+                child = subprocess.Popen([sys.executable, "-c", code], env=_env(prefix, path),
+                                         cwd=prefix)
+                _, status, usage = os.wait4(child.pid, 0)
+                walls[name].append(time.perf_counter() - start)
+                cpus[name].append(usage.ru_utime + usage.ru_stime)
+                assert status == 0, name
+    return {name: (statistics.median(walls[name]), statistics.median(cpus[name]))
+            for name in commands}
+
+
+def instructions(commands: dict[str, Command]) -> dict[str, int]:
+    """Instructions executed by each ``python -c CODE`` (valgrind's callgrind)."""
+    with tempfile.TemporaryDirectory() as prefix:
+        counts = {}
+        for name, (code, path) in commands.items():
+            env = _env(prefix, path)
+            subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=prefix)
+            run = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                                  sys.executable, "-c", code], env=env, check=True, cwd=prefix,
+                                 capture_output=True, text=True)
+            found = re.search(r"Collected : (\d+)", run.stderr)
+            assert found is not None, run.stderr
+            counts[name] = int(found.group(1))
+    return counts
+
+
 def main() -> None:
     text = report_json()
     data = text.encode()
@@ -134,15 +202,30 @@ def main() -> None:
           f"{codec['model_dump_json'] * 1e6:8.0f} us   ratio "
           f"{codec['to_json'] / codec['model_dump_json']:.2f}x")
 
-    starts = startup({
-        "pydantic": "from pydantic import BaseModel",
-        "one model": "from pydantic import BaseModel\nclass M(BaseModel):\n    x: int = 0",
-        "deepalert": "from deepalert import Alert, Report",
-        "names": "from deepalert import Alert, Report, Attribute, Severity",
-    })
-    base = starts["pydantic"]
-    for name, seconds in starts.items():
-        print(f"import {name:10s} {seconds * 1000:6.0f} ms   ratio {seconds / base:.2f}x")
+    names = "from deepalert import Alert, Report, Attribute, Severity"
+    commands: dict[str, Command] = {
+        "pydantic": ("from pydantic import BaseModel", _ROOT),
+        "one model": ("from pydantic import BaseModel\nclass M(BaseModel):\n    x: int = 0", _ROOT),
+        "deferred": ("from pydantic import BaseModel, ConfigDict\nclass M(BaseModel):\n"
+                     "    model_config = ConfigDict(defer_build=True)\n    x: int = 0", _ROOT),
+        "deepalert": ("from deepalert import Alert, Report", _ROOT),
+        "names": (names, _ROOT),
+    }
+    for arg in sys.argv[1:]:
+        if arg.startswith("--before="):
+            commands["before"] = (names, str(Path(arg.removeprefix("--before=")).resolve()))
+    starts = import_times(commands)
+    wall, cpu = starts["pydantic"]
+    for name, (seconds, cpu_seconds) in starts.items():
+        print(f"import {name:10s} {seconds * 1000:6.0f} ms   ratio {seconds / wall:.2f}x   "
+              f"CPU {cpu_seconds * 1000:6.0f} ms   ratio {cpu_seconds / cpu:.2f}x")
+    if "--instructions" in sys.argv[1:]:
+        if shutil.which("valgrind") is None:
+            sys.exit("--instructions needs valgrind")
+        counts = instructions(commands)
+        for name, count in counts.items():
+            print(f"import {name:10s} {count / 1e6:6.0f} M instructions   ratio "
+                  f"{count / counts['pydantic']:.3f}x")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ The public vocabulary lives here: the wire models and the errors. The roles live
 helpers in :mod:`deepalert.testing`.
 """
 
-from deepalert._send import FailedAlert, SendResult, SentAlert, send
+import typing as _typing
+
 from deepalert._wire import ZERO_TIME, GoTime
 from deepalert.errors import (
     ConfigurationError,
@@ -47,7 +48,19 @@ from deepalert.models import (
     WireModel,
 )
 
+if _typing.TYPE_CHECKING:
+    from deepalert._send import FailedAlert, SendResult, SentAlert, send
+
 __version__ = "0.1.0"
+
+# Names loaded on first use (PEP 562): sending alerts needs the SQS/SNS sender modules, which
+# importing the vocabulary does not. ``from deepalert import send`` works as before.
+_LAZY = {
+    "FailedAlert": "deepalert._send",
+    "SendResult": "deepalert._send",
+    "SentAlert": "deepalert._send",
+    "send": "deepalert._send",
+}
 
 __all__ = [
     "ZERO_TIME",
@@ -93,3 +106,19 @@ __all__ = [
     "__version__",
     "send",
 ]
+
+
+if not _typing.TYPE_CHECKING:  # hidden from type checkers, which see the imports above
+
+    def __getattr__(name: str) -> object:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        import importlib
+
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | set(_LAZY))

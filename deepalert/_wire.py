@@ -43,6 +43,30 @@ __all__ = [
 ]
 
 # ---------------------------------------------------------------------------------------------
+# Patterns, compiled on first use (importing deepalert compiles none)
+
+
+class _LazyPattern:
+    """Stands for a compiled pattern until its first use, which compiles it and puts it in
+    this module's namespace under its name: later calls look up the compiled pattern itself."""
+
+    __slots__ = ("_name", "_source")
+
+    def __init__(self, name: str, source: str | bytes) -> None:
+        self._name = name
+        self._source = source
+
+    def __getattr__(self, attr: str) -> Any:
+        compiled = re.compile(self._source)
+        globals()[self._name] = compiled
+        return getattr(compiled, attr)
+
+
+def _pattern(name: str, source: AnyStr) -> re.Pattern[AnyStr]:
+    return _LazyPattern(name, source)  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------------------------------------
 # Strings
 
 
@@ -53,7 +77,7 @@ _HTML_ESCAPES: Final = (
     ("\u2028", "\\u2028"),
     ("\u2029", "\\u2029"),
 )
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = _pattern("_SURROGATE", "[\ud800-\udfff]")
 
 
 def go_escape(text: str, *, surrogates: bool = False) -> str:
@@ -318,8 +342,8 @@ class _TooDeepToRecurse(Exception):
     """A value nested deeper than the recursive helpers go (see :data:`_WRITER_DEPTH`)."""
 
 
-_NEGATIVE_ZERO_TEXT: Final = re.compile(r"-0(?![0-9.eE])")
-_NEGATIVE_ZERO_BYTES: Final = re.compile(rb"-0(?![0-9.eE])")
+_NEGATIVE_ZERO_TEXT = _pattern("_NEGATIVE_ZERO_TEXT", r"-0(?![0-9.eE])")
+_NEGATIVE_ZERO_BYTES = _pattern("_NEGATIVE_ZERO_BYTES", rb"-0(?![0-9.eE])")
 
 
 def has_negative_zero(data: str | bytes) -> bool:
@@ -555,8 +579,8 @@ def _replace_surrogates(value: Any) -> Any:
     return value
 
 
-_SPACE: Final = re.compile(r"[ \t\n\r]*")
-_NUMBER: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+_SPACE = _pattern("_SPACE", r"[ \t\n\r]*")
+_NUMBER = _pattern("_NUMBER", r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 _LITERALS: Final = (("true", True), ("false", False), ("null", None))
 
 
@@ -643,7 +667,8 @@ def _loads_deep(text: str, *, pairs: bool, surrogates: bool) -> Any:
 # ---------------------------------------------------------------------------------------------
 # Time
 
-_CANONICAL_TIME: Final = re.compile(
+_CANONICAL_TIME = _pattern(
+    "_CANONICAL_TIME",
     r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{0,8}[1-9])?(?:Z|[+-]\d\d:\d\d)"
 )
 _LEAP_YEAR = r"(?:\d\d(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
@@ -657,7 +682,8 @@ CANONICAL_TIME_PATTERN: Final = (
 """Go's own output, real calendar dates only: text ``GoTime`` can take as it is."""
 
 
-_RFC3339: Final = re.compile(
+_RFC3339 = _pattern(
+    "_RFC3339",
     r"(?P<year>\d{4})-(?P<month>\d\d)-(?P<day>\d\d)T(?P<hour>\d\d?):(?P<minute>\d\d)"
     r":(?P<second>\d\d)(?:[.,](?P<fraction>\d+))?"
     r"(?P<zone>Z|(?P<sign>[+-])(?P<oh>\d\d):(?P<om>\d\d))"

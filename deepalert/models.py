@@ -25,8 +25,6 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     ValidationError,
-    field_serializer,
-    field_validator,
 )
 from pydantic_core import PydanticSerializationError, core_schema
 
@@ -230,8 +228,7 @@ _RAW = "deepalert.raw"
 _NEGATIVE_ZERO = "deepalert.negative_zero"
 
 
-def _normalize_any(value: Any, info: core_schema.ValidationInfo, *, sort_keys: bool,
-                   path: str) -> Any:
+def _normalize_any(value: Any, info: core_schema.ValidationInfo, *, sort_keys: bool) -> Any:
     context = info.context
     if isinstance(context, dict) and _RAW in context:
         # Read by pydantic-core from JSON text, where it has already refused what JSON cannot
@@ -245,7 +242,7 @@ def _normalize_any(value: Any, info: core_schema.ValidationInfo, *, sort_keys: b
             return value  # nothing float64 would change; keys are sorted when written
     if isinstance(value, WireModel):
         value = value.model_dump(mode="json")
-    return _wire.normalize_json_value(value, sort_keys=sort_keys, path=path)
+    return _wire.normalize_json_value(value, sort_keys=sort_keys, path=info.field_name or "")
 
 
 def _serialize_any(value: Any, info: core_schema.SerializationInfo, sort_keys: bool) -> Any:
@@ -259,6 +256,35 @@ def _serialize_any(value: Any, info: core_schema.SerializationInfo, sort_keys: b
                                         all_floats=bool(context.get(_ALL_FLOATS)))
         return _wire.normalize_json_value(value, sort_keys=sort_keys)
     return value
+
+
+class _AnyJsonAnnotation:
+    """pydantic glue for an ``interface{}`` field (``Alert.body``, ``Finding.content``).
+
+    The after-validator and plain serializer a ``field_validator``/``field_serializer`` pair
+    would add, built with the model's schema on first use instead of by decorators (and the
+    pydantic module that defines them) at import.
+    """
+
+    __slots__ = ("_sort_keys",)
+
+    def __init__(self, *, sort_keys: bool) -> None:
+        self._sort_keys = sort_keys
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> core_schema.CoreSchema:
+        return core_schema.with_info_after_validator_function(
+            functools.partial(_normalize_any, sort_keys=self._sort_keys),
+            handler(source),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                functools.partial(_serialize_any, sort_keys=self._sort_keys), info_arg=True),
+        )
+
+
+AnyJSON = Annotated[Any, _AnyJsonAnnotation(sort_keys=False)]
+"""A Go ``interface{}`` field: any JSON value, numbers as float64 holds them, keys in order."""
+SortedAnyJSON = Annotated[Any, _AnyJsonAnnotation(sort_keys=True)]
+"""A Go ``interface{}`` field whose objects Go writes with sorted keys (it holds a map)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -337,17 +363,8 @@ class Alert(WireModel):
     """When the alert happened; Go's zero time when the sender gave none."""
     attributes: list[Attribute] | None = None
     """What to investigate (at most 100); ``None`` is written ``null``."""
-    body: Any = Field(default=None, exclude_if=_is_none)
+    body: SortedAnyJSON = Field(default=None, exclude_if=_is_none)
     """Any JSON value (at most 64 KiB as Go writes it); numbers are float64, keys sorted."""
-
-    @field_validator("body", mode="after")
-    @classmethod
-    def _normalize_body(cls, value: Any, info: core_schema.ValidationInfo) -> Any:
-        return _normalize_any(value, info, sort_keys=True, path="body")
-
-    @field_serializer("body", mode="plain")
-    def _write_body(self, value: Any, info: core_schema.SerializationInfo) -> Any:
-        return _serialize_any(value, info, sort_keys=True)
 
     def alert_id(self) -> str:
         """The Go core's ``AlertID()``: ``alert:`` + sha256 of detector, rule_id and alert_key."""
@@ -690,17 +707,8 @@ class Finding(WireModel):
     """The task's attribute, echoed exactly as it arrived."""
     type: str = ""
     """A :class:`ContentType`: ``user``, ``host`` or ``binary``."""
-    content: Any = None
+    content: AnyJSON = None
     """Any JSON value, read by the core according to ``type``."""
-
-    @field_validator("content", mode="after")
-    @classmethod
-    def _normalize_content(cls, value: Any, info: core_schema.ValidationInfo) -> Any:
-        return _normalize_any(value, info, sort_keys=False, path="content")
-
-    @field_serializer("content", mode="plain")
-    def _write_content(self, value: Any, info: core_schema.SerializationInfo) -> Any:
-        return _serialize_any(value, info, sort_keys=False)
 
     def parsed_content(self) -> Content | None:
         """The content decoded as the core decodes it, or ``None`` for an unknown type.
