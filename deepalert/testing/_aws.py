@@ -869,7 +869,15 @@ def _driver_clients(region: str) -> dict[str, Any]:
 
 @contextmanager
 def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """The function's environment for one invocation, and what it sets from it (the SDK's
+    log level, from LOG_LEVEL), restored after: each function is its own process on AWS."""
+    import logging
+
+    from deepalert._lambda import _logging
+
     saved = {k: os.environ.get(k) for k in values}
+    logger = logging.getLogger("deepalert")
+    level, applied = logger.level, _logging._applied
     os.environ.update(values)
     try:
         yield
@@ -879,6 +887,8 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+        logger.setLevel(level)
+        _logging._applied = applied
 
 
 def _bodies(sqs: Any, url: str, *, delete: bool) -> list[str]:

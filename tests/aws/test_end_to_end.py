@@ -389,3 +389,23 @@ def test_an_emitter_that_fails_gets_the_report_again_then_its_dead_letter_queue(
         QueueUrl=dlq, MaxNumberOfMessages=10)["Messages"]]
     assert [Report.from_json(b).status for b in bodies] == ["published"]  # `new`: ignored
     assert Report.from_json(bodies[0]).id == published.id
+
+
+def test_each_function_s_log_level_stays_in_its_invocation(aws: None) -> None:
+    """Each function runs with its own LOG_LEVEL, as its own process would: the level it sets
+    is gone after the invocation, so the test process (or the next function) keeps its own."""
+    import logging
+
+    logger = logging.getLogger("deepalert")
+    before = logger.level
+    seen: list[int] = []
+
+    @inspector(author="levels")
+    def levels(attr: Attribute) -> None:
+        seen.append(logging.getLogger("deepalert").getEffectiveLevel())
+
+    core = AwsCore(inspectors=[levels], parameters={"LogLevel": "debug"})
+    core.send([_alert("a", "192.0.2.1")])
+    core.run()
+    assert logger.level == before
+    assert seen  # the inspector ran (with the example stack's own LOG_LEVEL, if any)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deepalert._lambda import BatchItemFailure, PartialBatchResponse, unpack_event
+from deepalert._lambda._logging import apply_log_level
 from deepalert.core._clock import Clock, SystemClock
 from deepalert.core._core import Core, CoreSettings, review_verdict
 from deepalert.core.aws._delivery import AwsDelivery, MessageTooLargeError
@@ -45,8 +46,6 @@ _log = logging.getLogger("deepalert.core")
 _ENV = ("CACHE_TABLE", "TASK_TOPIC", "REPORT_TOPIC", "INSPECTOR_MACHINE", "REVIEW_MACHINE",
         "LOG_LEVEL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
         "DEEPALERT_LATE_ALERTS", "DEEPALERT_MAX_FEEDBACK_DEPTH")
-_LEVELS = {"trace": logging.DEBUG, "debug": logging.DEBUG, "info": logging.INFO,
-           "warn": logging.WARNING, "warning": logging.WARNING, "error": logging.ERROR}
 
 
 @dataclass
@@ -65,6 +64,9 @@ clock_override: Clock | None = None
 
 
 def _runtime() -> _Runtime:
+    # LOG_LEVEL as every role's handler reads it, at each invocation: the same names and
+    # aliases, a bad value refused, a level the application set itself kept.
+    apply_log_level()
     env = tuple(os.environ.get(name, "") for name in _ENV)
     runtime = _cache.get(env)
     if runtime is None:
@@ -79,8 +81,6 @@ def _runtime() -> _Runtime:
 def _build(env: dict[str, str]) -> _Runtime:
     import boto3  # on the first invocation only: importing it costs more than the SDK
 
-    level = env["LOG_LEVEL"].lower() or "info"
-    logging.getLogger("deepalert").setLevel(_LEVELS.get(level, logging.INFO))
     table = env["CACHE_TABLE"]
     if not table:
         raise ConfigurationError("CACHE_TABLE is not set: the core's functions need the "
