@@ -6,7 +6,7 @@ import functools
 import logging
 from collections.abc import Callable, Iterable
 from time import perf_counter
-from typing import Any, Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
 from typing_extensions import ParamSpec
 
@@ -23,6 +23,9 @@ from deepalert._redact import RedactingFilter
 from deepalert.errors import EventError, HandlerDefinitionError
 from deepalert.models import Report, ReportStatus, Severity, peek_report
 from deepalert.reviewer._signature import check_role_function, role_name
+
+if TYPE_CHECKING:
+    from deepalert._peek import ReportHead
 
 __all__ = ["Emitter", "emitter"]
 
@@ -171,16 +174,21 @@ class Emitter(Generic[P, R]):
                          extra={"author": self.name, "record": record.index})
             return EventError(record.error or f"record {record.index} has no payload")
         try:  # whatever is wrong with this record's content fails this record only
-            head = peek_report(record.payload) if peek else None
+            # Most publications are new/more snapshots an emitter ignores: skip them without
+            # building the whole report. Without the peek (the caller read the status), the
+            # full read decides, and a skip is logged as the peek's.
+            report: Report | None = None
+            head: ReportHead | Report | None = peek_report(record.payload) if peek else None
+            if not peek:
+                head = report = Report.from_json(record.payload)
             if head is not None and not self._accepts(head.status, head.result.severity):
-                # Most publications are new/more snapshots an emitter ignores: skip them
-                # without building the whole report.
                 logger.debug("emitter %s skips report %s (status %r, severity %r)", self.name,
                              head.id, head.status, head.result.severity,
                              extra={"author": self.name, "report_id": head.id,
                                     "record": record.index})
                 return None
-            report = Report.from_json(record.payload)
+            if report is None:
+                report = Report.from_json(record.payload)
         except Exception as exc:  # the record fails; the others go on
             logger.error("emitter %s: record %d is not a report the core writes: %s",
                          self.name, record.index, exc,
