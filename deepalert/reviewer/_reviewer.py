@@ -120,7 +120,11 @@ class Reviewer(Generic[P, R]):
         try:
             report = Report.from_json(report_json)
         except WireError as exc:
-            return self._unreadable(exc, None)
+            try:  # the ID for the log, as the handler finds it in the event
+                report_id = _event_report_id(json.loads(report_json))
+            except (ValueError, RecursionError):
+                report_id = None
+            return self._unreadable(exc, report_id)
         result = self.review(report, context)
         if result is None:
             return None
