@@ -296,3 +296,29 @@ def test_fixtures_of_a_callable_object_resolve_against_the_working_directory(
     monkeypatch.chdir(tmp_path)
     assert reviewer(CallableReview()).base_dir == str(tmp_path)
     assert reviewer(urgent_review).base_dir == str(Path(__file__).parent)
+
+
+@pytest.mark.parametrize("text", [
+    '{"id":"r-1","alerts":null,"status":"new","result":{"severity":"","reason":""}}',
+    '{"id":"r-2","alerts":"not a list","status":"new"}',  # unreadable: unclassified
+    '{"id":"r-3","created_at":"yesterday"}',
+])
+def test_the_text_entry_answers_and_logs_as_the_handler(text: str,
+                                                         caplog: pytest.LogCaptureFixture
+                                                         ) -> None:
+    """The local pipeline hands a @reviewer the report's text (read once); what it returns
+    and logs is what the handler does with the decoded event."""
+    import json
+
+    @reviewer
+    def review(report: Report) -> ReportResult:
+        return ReportResult(severity=Severity.SAFE, reason=f"{report.id} read")
+
+    outcomes = []
+    for call in (lambda: review._invoke_json(text), lambda: review(json.loads(text))):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="deepalert.reviewer"):
+            result = call()
+        outcomes.append((result, [(r.getMessage(), r.__dict__.get("report_id"))
+                                  for r in caplog.records]))
+    assert outcomes[0] == outcomes[1]
