@@ -62,6 +62,10 @@ class CoreFunction:
         environment: the variables it runs with.
         statements: the IAM statements its role allows (``None``: not checked).
         call: the Python callable.
+        invocations: how many times the driver invoked it.
+        timeout_s: its ``Timeout`` (the function's, else the template's ``Globals``, else
+            Lambda's default of 3 seconds; 30 for the functions of the roles you pass): the
+            time budget its Lambda context counts down in each invocation.
     """
 
     logical_id: str
@@ -72,6 +76,11 @@ class CoreFunction:
     statements: list[dict[str, Any]] | None
     call: Callable[[Any, Any], Any] | None = None
     invocations: int = 0
+    timeout_s: float = 30.0
+
+
+_LAMBDA_DEFAULT_TIMEOUT_S = 3
+"""Lambda's timeout for a function whose template gives none."""
 
 
 @dataclass
@@ -392,7 +401,8 @@ class AwsCore:
             if not self._active(logical):
                 continue
             if resource["Type"] == "AWS::Serverless::Function":
-                self._deploy_function(logical, resource["Properties"], global_env)
+                self._deploy_function(logical, resource["Properties"], global_env,
+                                      globals_.get("Timeout", _LAMBDA_DEFAULT_TIMEOUT_S))
             elif resource["Type"] == "AWS::StepFunctions::StateMachine":
                 self._deploy_machine(logical, resource["Properties"])
         for logical, resource in self._resources().items():
@@ -400,7 +410,7 @@ class AwsCore:
                 self._deploy_events(logical, resource["Properties"])
 
     def _deploy_function(self, logical: str, props: Mapping[str, Any],
-                         global_env: Mapping[str, Any]) -> None:
+                         global_env: Mapping[str, Any], global_timeout: Any) -> None:
         env_spec = {**global_env, **((props.get("Environment") or {}).get("Variables") or {})}
         environment = {k: str(self._resolver.resolve(v)) for k, v in env_spec.items()}
         environment.setdefault("AWS_REGION", self.region)
@@ -410,7 +420,9 @@ class AwsCore:
                 statements += self._resolver.resolve(policy["Statement"])
         physical = self._ensure(logical)
         function = CoreFunction(logical, physical["Ref"], physical["Arn"], props["Handler"],
-                                environment, statements)
+                                environment, statements, timeout_s=float(
+                                    self._resolver.resolve(props.get("Timeout",
+                                                                     global_timeout))))
         self._add_function(function)
 
     def _add_function(self, function: CoreFunction) -> None:
@@ -719,7 +731,8 @@ class AwsCore:
         assert function.call is not None
         function.invocations += 1
         context = FakeLambdaContext(function_name=function.name,
-                                    invoked_function_arn=function.arn)
+                                    invoked_function_arn=function.arn,
+                                    timeout_ms=int(function.timeout_s * 1000))
         with (_environment(function.environment), self._watch(function),
               self._core_process(function)):
             try:

@@ -67,6 +67,7 @@ Resources:
     Type: AWS::Serverless::Function
     Properties:
       Handler: tests.aws.fake_stack.publisher
+      Timeout: 7
       Policies:
         - Statement:
             - Effect: Allow
@@ -122,6 +123,7 @@ Outputs:
 """
 
 calls: list[tuple[str, Any]] = []
+budgets: list[int] = []  # the worker's remaining milliseconds, at the start of each invocation
 
 
 class Flaky(Exception):
@@ -131,6 +133,7 @@ class Flaky(Exception):
 def worker(event: dict[str, Any], context: object) -> dict[str, Any]:
     """Bodies: "fail" fails its record, "deny" makes a call it may not, "start:X" starts the
     machine, anything else writes report/<body>."""
+    budgets.append(context.get_remaining_time_in_millis())  # type: ignore[attr-defined]
     table = boto3.resource("dynamodb", region_name="us-east-1").Table(os.environ["TABLE"])
     failures = []
     for record in event["Records"]:

@@ -105,6 +105,18 @@ def test_each_function_runs_with_its_own_environment(core: AwsCore) -> None:
     assert env["MACHINE"].startswith("arn:aws:states:us-east-1:123456789012:stateMachine:")
 
 
+def test_each_function_gets_its_timeout_as_its_context_s_budget(core: AwsCore) -> None:
+    """A function's Timeout (else the Globals', else Lambda's 3 s) is the time its Lambda
+    context counts down, so deadline checks behave as they would on AWS."""
+    assert core.functions["PublisherFunction"].timeout_s == 7
+    assert core.functions["WorkerFunction"].timeout_s == 3  # neither it nor Globals say
+    fake_stack.budgets.clear()
+    _send(core, "a")
+    core.run()
+    assert fake_stack.budgets
+    assert all(0 < ms <= 3_000 for ms in fake_stack.budgets)  # not the 30 s of before
+
+
 def test_injected_failures_hit_the_named_requests_only(core: AwsCore) -> None:
     """fail_next makes a function's next requests of one operation fail, then lets them by."""
     core.fail_next("WorkerFunction", "PutItem", times=1, code="ProvisionedThroughputExceeded")

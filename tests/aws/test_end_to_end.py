@@ -18,7 +18,7 @@ from moto import mock_aws
 
 from deepalert import Alert, Attribute, Report, ReportResult, Severity
 from deepalert.emitter import emitter
-from deepalert.inspector import inspector
+from deepalert.inspector import InspectionContext, inspector
 from deepalert.local import LocalPipeline
 from deepalert.reviewer import reviewer
 from deepalert.testing import AwsCore
@@ -409,3 +409,19 @@ def test_each_function_s_log_level_stays_in_its_invocation(aws: None) -> None:
     core.run()
     assert logger.level == before
     assert seen  # the inspector ran (with the example stack's own LOG_LEVEL, if any)
+
+
+def test_the_core_s_functions_run_with_the_template_s_timeout(aws: None) -> None:
+    """The core's template gives its functions 30 s (Globals); your roles get 30 s too."""
+    seen: list[int | None] = []
+
+    @inspector(author="budget")
+    def budget(attr: Attribute, ctx: InspectionContext) -> None:
+        seen.append(ctx.remaining_ms())
+
+    core = AwsCore(inspectors=[budget])
+    assert {f.timeout_s for f in core.functions.values()} == {30.0}
+    core.send([_alert("a", "192.0.2.1")])
+    core.run()
+    assert seen
+    assert all(ms is not None and 0 < ms <= 30_000 for ms in seen)
