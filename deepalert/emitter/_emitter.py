@@ -130,16 +130,14 @@ class Emitter(Generic[P, R]):
         unpacked = unpack_event(event, payload="Report", direct_keys=_REPORT_KEYS)
         return self._handle(unpacked.records, unpacked.source == "sqs", context)
 
-    def _invoke_json(self, report_json: str, message_id: str | None,
-                     context: object = None) -> None:
+    def _invoke_json(self, report_json: str, context: object = None) -> None:
         """The handler for one SNS notification of a report the core wrote, given as the
         report's text: what ``self(sns_event(report_json), context)`` does, without building
         and unpacking the event or peeking before the full read (the local pipeline's fast
         path, which knows the status already)."""
         apply_log_level()
         _metrics.enabled()
-        self._handle([EventRecord(0, message_id, report_json, "sns")], False, context,
-                     peek=False)
+        self._handle([EventRecord(0, None, report_json, "sns")], False, context, peek=False)
 
     def _handle(self, records: list[EventRecord], sqs: bool, context: object, *,
                 peek: bool = True) -> PartialBatchResponse | None:

@@ -446,7 +446,7 @@ class LocalPipeline:
                 continue
             try:
                 if invoke_json is not None:  # a @emitter: the report's text, read once
-                    invoke_json(report, f"local-{next(self._seq)}", self._context)
+                    invoke_json(report, self._context)
                 else:
                     emitter(sns_event(report), self._context)
             except Exception as exc:

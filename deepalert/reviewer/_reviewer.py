@@ -100,45 +100,35 @@ class Reviewer(Generic[P, R]):
                 ``on_error="raise"``.
             Exception: whatever the function raised, with ``on_error="raise"``.
         """
-        apply_log_level()
-        _metrics.enabled()  # a bad setting fails the invocation, not the review
-        try:
-            report = _event_report(event)
-        except WireError as exc:
-            return self._unreadable(exc, _event_report_id(event))
-        result = self.review(report, context)
-        if result is None:
-            return None
-        return cast("dict[str, str]", json.loads(result.to_json()))
+        return self._handle(lambda: _event_report(event), lambda: _event_report_id(event),
+                            context)
 
     def _invoke_json(self, report_json: str, context: object = None) -> dict[str, str] | None:
         """The handler for a report the core compiled, given as its JSON text: what
         ``self(json.loads(report_json), context)`` returns, the report read once (the local
         pipeline's fast path)."""
+        return self._handle(lambda: Report.from_json(report_json),
+                            lambda: _text_report_id(report_json), context)
+
+    def _handle(self, read: Callable[[], Report], report_id: Callable[[], str | None],
+                context: object) -> dict[str, str] | None:
         apply_log_level()
-        _metrics.enabled()
+        _metrics.enabled()  # a bad setting fails the invocation, not the review
         try:
-            report = Report.from_json(report_json)
+            report = read()
         except WireError as exc:
-            try:  # the ID for the log, as the handler finds it in the event
-                report_id = _event_report_id(json.loads(report_json))
-            except (ValueError, RecursionError):
-                report_id = None
-            return self._unreadable(exc, report_id)
+            if self.on_error == "raise":
+                raise
+            where = f"{exc.message_type}.{exc.path}" if exc.path else exc.message_type
+            logger.error("reviewer %s could not read the report (%s at %s, expected %s); it "
+                         "is published as unclassified", self.name, type(exc).__name__, where,
+                         exc.expected, extra={"author": self.name, "report_id": report_id()})
+            return {"severity": Severity.UNCLASSIFIED.value,
+                    "reason": f"reviewer could not read the report ({where})"}
         result = self.review(report, context)
         if result is None:
             return None
         return cast("dict[str, str]", json.loads(result.to_json()))
-
-    def _unreadable(self, exc: WireError, report_id: str | None) -> dict[str, str]:
-        if self.on_error == "raise":
-            raise exc
-        where = f"{exc.message_type}.{exc.path}" if exc.path else exc.message_type
-        logger.error("reviewer %s could not read the report (%s at %s, expected %s); it "
-                     "is published as unclassified", self.name, type(exc).__name__, where,
-                     exc.expected, extra={"author": self.name, "report_id": report_id})
-        return {"severity": Severity.UNCLASSIFIED.value,
-                "reason": f"reviewer could not read the report ({where})"}
 
     def review(self, report: Report, context: object = None) -> ReportResult | None:
         """Review a report with the ``on_error`` policy; the result as the handler returns it.
@@ -291,6 +281,14 @@ def reviewer(func: Callable[P, R] | None = None, /, *,
         raise HandlerDefinitionError(
             f"@reviewer on_error must be 'unclassified' or 'raise', got {on_error!r}")
     return wrap
+
+
+def _text_report_id(report_json: str) -> str | None:
+    """:func:`_event_report_id` of a report given as text (``None`` if it is not JSON)."""
+    try:
+        return _event_report_id(json.loads(report_json))
+    except (ValueError, RecursionError):
+        return None
 
 
 def _event_report_id(event: object) -> str | None:
