@@ -18,10 +18,20 @@ Run: ``python benchmarks/bench_wire.py``. Figures are kept in ``docs/performance
   a ``deepalert`` package: ``git archive main deepalert | tar -x -C DIR``). With ``--instructions``
   (needs valgrind), also the instructions each command executes, which, unlike wall time, a
   busy machine does not change (same within 0.1% run to run).
+
+  Every command runs as ``python -S`` with the interpreter's site-packages on ``PYTHONPATH``:
+  the same modules, but no ``.pth`` file runs code at start-up (a sandbox's certificate hook
+  that imports ``certifi``, ``re``, ``typing`` and ``pathlib`` for every process was seen to
+  add 110 M instructions to every command here, and take 0.1x off every ratio). The ratio
+  also depends on the versions of pydantic's own dependencies; ``--python=PATH`` runs the
+  commands with another interpreter, such as a fresh virtual environment with only pydantic
+  installed (``python -m venv /tmp/v && /tmp/v/bin/pip install pydantic``), which is what
+  ``pip install deepalert`` gives a user.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -131,6 +141,19 @@ def report_json() -> str:
 
 _ROOT = str(Path(__file__).resolve().parents[1])
 Command = tuple[str, str]  # (python -c code, PYTHONPATH)
+_PYTHON = sys.executable  # --python=PATH
+_SITE: list[str] = []  # that interpreter's site-packages, filled in main()
+
+
+def _site_packages(python: str) -> list[str]:
+    code = "import json, site; print(json.dumps(site.getsitepackages()))"
+    run = subprocess.run([python, "-c", code], check=True, capture_output=True, text=True)
+    found: list[str] = json.loads(run.stdout)
+    return found
+
+
+def _argv(code: str) -> list[str]:
+    return [_PYTHON, "-S", "-c", code]  # -S: no site module, so no .pth file runs code
 
 
 def _env(prefix: str, path: str) -> dict[str, str]:
@@ -138,7 +161,8 @@ def _env(prefix: str, path: str) -> dict[str, str]:
     # run from that directory so that the source tree comes from PYTHONPATH alone.
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE",
                                                              "PYTHONPATH")}
-    env.update(PYTHONPYCACHEPREFIX=prefix, PYTHONPATH=path, PYTHONHASHSEED="0")
+    env.update(PYTHONPYCACHEPREFIX=prefix, PYTHONPATH=os.pathsep.join([path, *_SITE]),
+               PYTHONHASHSEED="0")
     return env
 
 
@@ -149,15 +173,13 @@ def import_times(commands: dict[str, Command], *, runs: int = 21
     cpus: dict[str, list[float]] = {name: [] for name in commands}
     with tempfile.TemporaryDirectory() as prefix:
         for code, path in commands.values():  # fill the bytecode caches
-            subprocess.run([sys.executable, "-c", code], check=True, env=_env(prefix, path),
-                           cwd=prefix)
+            subprocess.run(_argv(code), check=True, env=_env(prefix, path), cwd=prefix)
         for _ in range(runs):
             order = list(commands.items())
             random.shuffle(order)
             for name, (code, path) in order:
                 start = time.perf_counter()
-                child = subprocess.Popen([sys.executable, "-c", code], env=_env(prefix, path),
-                                         cwd=prefix)
+                child = subprocess.Popen(_argv(code), env=_env(prefix, path), cwd=prefix)
                 _, status, usage = os.wait4(child.pid, 0)
                 walls[name].append(time.perf_counter() - start)
                 cpus[name].append(usage.ru_utime + usage.ru_stime)
@@ -172,9 +194,9 @@ def instructions(commands: dict[str, Command]) -> dict[str, int]:
         counts = {}
         for name, (code, path) in commands.items():
             env = _env(prefix, path)
-            subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=prefix)
+            subprocess.run(_argv(code), check=True, env=env, cwd=prefix)
             run = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                                  sys.executable, "-c", code], env=env, check=True, cwd=prefix,
+                                  *_argv(code)], env=env, check=True, cwd=prefix,
                                  capture_output=True, text=True)
             found = re.search(r"Collected : (\d+)", run.stderr)
             assert found is not None, run.stderr
@@ -183,6 +205,11 @@ def instructions(commands: dict[str, Command]) -> dict[str, int]:
 
 
 def main() -> None:
+    global _PYTHON
+    for arg in sys.argv[1:]:
+        if arg.startswith("--python="):
+            _PYTHON = arg.removeprefix("--python=")
+    _SITE[:] = _site_packages(_PYTHON)
     text = report_json()
     data = text.encode()
     ours = Report.from_json(data)

@@ -25,37 +25,56 @@ from deepalert.models import (
     AttrContext,
     Attribute,
     AttrType,
-    Content,
-    ContentBinary,
-    ContentHost,
     ContentType,
-    ContentUser,
-    EntityActivity,
-    EntityDomain,
-    EntityMalware,
-    EntityMalwareScan,
-    EntitySoftware,
-    EntityURL,
-    Finding,
     Report,
-    ReportAttribute,
     ReportResult,
     ReportStatus,
-    Section,
     Severity,
-    Task,
-    TaskResult,
     WireModel,
 )
 
 if _typing.TYPE_CHECKING:
     from deepalert._send import FailedAlert, SendResult, SentAlert, send
+    from deepalert.models import (
+        Content,
+        ContentBinary,
+        ContentHost,
+        ContentUser,
+        EntityActivity,
+        EntityDomain,
+        EntityMalware,
+        EntityMalwareScan,
+        EntitySoftware,
+        EntityURL,
+        Finding,
+        ReportAttribute,
+        Section,
+        Task,
+        TaskResult,
+    )
 
 __version__ = "0.1.0"
 
 # Names loaded on first use (PEP 562): sending alerts needs the SQS/SNS sender modules, which
-# importing the vocabulary does not. ``from deepalert import send`` works as before.
+# importing the vocabulary does not, and the models of findings are created on first use (see
+# deepalert._findings). ``from deepalert import send, Finding`` works as before.
 _LAZY = {
+    "Content": "deepalert.models",
+    "ContentBinary": "deepalert.models",
+    "ContentHost": "deepalert.models",
+    "ContentUser": "deepalert.models",
+    "EntityActivity": "deepalert.models",
+    "EntityDomain": "deepalert.models",
+    "EntityMalware": "deepalert.models",
+    "EntityMalwareScan": "deepalert.models",
+    "EntitySoftware": "deepalert.models",
+    "EntityURL": "deepalert.models",
+    "Finding": "deepalert.models",
+    "ReportAttribute": "deepalert.models",
+    "Section": "deepalert.models",
+    "Task": "deepalert.models",
+    "TaskResult": "deepalert.models",
+
     "FailedAlert": "deepalert._send",
     "SendResult": "deepalert._send",
     "SentAlert": "deepalert._send",

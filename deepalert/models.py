@@ -15,7 +15,7 @@ import functools
 import operator
 import re
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar, Union
 
@@ -34,7 +34,32 @@ from deepalert._wire import GoTime
 from deepalert.errors import InvalidAlertError, WireError
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from pydantic.json_schema import JsonSchemaValue
+
+    # Created on first use (deepalert._findings, loaded by __getattr__ below); type checkers
+    # see them here, and __all__ exports them.
+    from deepalert._findings import (
+        CONTENT_TYPES as CONTENT_TYPES,  # the core reads it from here
+    )
+    from deepalert._findings import (
+        Content,
+        ContentBinary,
+        ContentHost,
+        ContentUser,
+        EntityActivity,
+        EntityDomain,
+        EntityMalware,
+        EntityMalwareScan,
+        EntitySoftware,
+        EntityURL,
+        Finding,
+        ReportAttribute,
+        Section,
+        Task,
+        TaskResult,
+    )
 
 __all__ = [
     "Alert",
@@ -287,6 +312,43 @@ SortedAnyJSON = Annotated[Any, _AnyJsonAnnotation(sort_keys=True)]
 """A Go ``interface{}`` field whose objects Go writes with sorted keys (it holds a map)."""
 
 
+class _Deferred:
+    """pydantic glue for a field whose type names classes of :mod:`deepalert._findings`.
+
+    ``import deepalert`` does not create those classes (see that module). A field typed
+    ``Annotated[Any, _Deferred("list[Section] | None", lambda: list[Section] | None)]``
+    loads them when its model's schema is built, by whatever builds it first (the model's
+    first use, a TypeAdapter, a model holding it), and is validated and written exactly as
+    the type the function returns. Type checkers see the real type (a ``TypeAlias``).
+    """
+
+    __slots__ = ("_resolve", "_text")
+
+    def __init__(self, text: str, resolve: Callable[[], Any]) -> None:
+        self._text = text
+        self._resolve = resolve
+
+    def __repr__(self) -> str:
+        return f"deferred({self._text})"
+
+    def resolve(self) -> Any:
+        """The field's real type (loads :mod:`deepalert._findings` first)."""
+        _load_findings()
+        return self._resolve()
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> core_schema.CoreSchema:
+        return handler(self.resolve())
+
+
+def _load_findings() -> None:
+    """Create the classes of :mod:`deepalert._findings` and make them names of this module."""
+    if "Section" not in globals():
+        from deepalert import _findings
+
+        globals().update({name: getattr(_findings, name) for name in _findings.__all__})
+
+
 # ---------------------------------------------------------------------------------------------
 # Alerts and attributes
 
@@ -411,177 +473,6 @@ def _check_bytes(name: str, value: str, limit: int) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Entities and contents
-
-
-class EntityActivity(WireModel):
-    """Something an entity did, such as a login."""
-
-    if TYPE_CHECKING:
-        def __init__(self, *, service_name: str = "", remote_addr: str = "",
-                     principal: str = "", action: str = "", target: str = "",
-                     last_seen: TimeInput | None = None) -> None: ...
-
-    service_name: str = ""
-    """The service the activity happened in, such as ``sshd`` or ``AWS console``."""
-    remote_addr: str = ""
-    """The address the activity came from."""
-    principal: str = ""
-    """Who acted: a user or role name."""
-    action: str = ""
-    """What was done, such as ``login``."""
-    target: str = ""
-    """What it was done to."""
-    last_seen: Time = _wire.ZERO_TIME
-    """When it was last seen; always written (Go's zero time when unset)."""
-
-
-class EntityMalwareScan(WireModel):
-    """One scanner's verdict on a sample."""
-
-    vendor: str = ""
-    """The scanner's vendor."""
-    name: str = ""
-    """The name the scanner gives the sample."""
-    positive: bool = Field(default=False, strict=True)
-    """Whether the scanner flags the sample as malicious (a JSON bool, never a string)."""
-    source: str = ""
-    """Where the verdict came from, such as a threat intelligence service."""
-
-
-class EntityMalware(WireModel):
-    """A malware sample related to an entity."""
-
-    if TYPE_CHECKING:
-        def __init__(self, *, sha256: str = "", timestamp: TimeInput | None = None,
-                     scans: list[EntityMalwareScan] | None = None, relation: str = "") -> None: ...
-
-    sha256: str = ""
-    """The sample's SHA-256, in hex."""
-    timestamp: Time = _wire.ZERO_TIME
-    """When the relation was seen; always written (Go's zero time when unset)."""
-    scans: list[EntityMalwareScan] | None = None
-    """Scanners' verdicts; ``None`` is written ``null`` (no omitempty)."""
-    relation: str = ""
-    """How the sample relates to the entity, such as ``communicated`` or ``downloaded``."""
-
-
-class EntityDomain(WireModel):
-    """A domain related to an entity."""
-
-    if TYPE_CHECKING:
-        def __init__(self, *, name: str = "", timestamp: TimeInput | None = None,
-                     source: str = "") -> None: ...
-
-    name: str = ""
-    """The domain name."""
-    timestamp: Time = _wire.ZERO_TIME
-    """When the relation was seen; always written."""
-    source: str = ""
-    """Where the relation came from."""
-
-
-class EntityURL(WireModel):
-    """A URL related to an entity."""
-
-    if TYPE_CHECKING:
-        def __init__(self, *, url: str = "", reference: str = "",
-                     timestamp: TimeInput | None = None, source: str = "") -> None: ...
-
-    url: str = ""
-    """The URL."""
-    reference: str = ""
-    """A URL with more about it, such as a threat report."""
-    timestamp: Time = _wire.ZERO_TIME
-    """When the relation was seen; always written."""
-    source: str = ""
-    """Where the relation came from."""
-
-
-class EntitySoftware(WireModel):
-    """Software installed on a host."""
-
-    if TYPE_CHECKING:
-        def __init__(self, *, name: str = "", location: str = "",
-                     last_seen: TimeInput | None = None) -> None: ...
-
-    name: str = ""
-    """The software's name."""
-    location: str = ""
-    """Where it is installed (a path)."""
-    last_seen: Time = _wire.ZERO_TIME
-    """When it was last seen; always written."""
-
-
-class ContentUser(WireModel):
-    """What an inspector found about a user (Finding type ``user``)."""
-
-    content_type: ClassVar[ContentType] = ContentType.USER
-    """The Finding ``type`` of this content (``user``); not a JSON field."""
-
-    activities: list[EntityActivity] | None = None
-    """Written ``null`` when ``None`` (Go has no omitempty here)."""
-
-
-class ContentBinary(WireModel):
-    """What an inspector found about a file (Finding type ``binary``)."""
-
-    content_type: ClassVar[ContentType] = ContentType.BINARY
-    """The Finding ``type`` of this content (``binary``); not a JSON field."""
-
-    related_malware: list[EntityMalware] | None = _omitempty()
-    """Malware samples the file is, or is related to (omitempty)."""
-    software: list[str] | None = _omitempty()
-    """Names of the software the file belongs to, as strings (omitempty)."""
-    os: list[str] | None = _omitempty()
-    """Operating systems the file runs on (omitempty)."""
-    activities: list[EntityActivity] | None = _omitempty()
-    """What the file did (omitempty)."""
-
-
-class ContentHost(WireModel):
-    """What an inspector found about a host or IP address (Finding type ``host``)."""
-
-    content_type: ClassVar[ContentType] = ContentType.HOST
-    """The Finding ``type`` of this content (``host``); not a JSON field."""
-
-    ipaddr: list[str] | None = _omitempty()
-    """IP addresses of the host (omitempty, like every field of this type)."""
-    country: list[str] | None = _omitempty()
-    """Countries the host is in, as the inspector names them (say ISO 3166 codes)."""
-    as_owner: list[str] | None = _omitempty()
-    """Owners of the autonomous system the address belongs to."""
-    related_domains: list[EntityDomain] | None = _omitempty()
-    """Domains related to the host, such as reverse-DNS names or resolutions."""
-    related_urls: list[EntityURL] | None = _omitempty()
-    """URLs related to the host."""
-    related_malware: list[EntityMalware] | None = _omitempty()
-    """Malware samples related to the host, such as ones that contacted it."""
-    activities: list[EntityActivity] | None = _omitempty()
-    """What the host did, such as logins from it."""
-    username: list[str] | None = _omitempty()
-    """Users of the host."""
-    owner: list[str] | None = _omitempty()
-    """Who owns the host: a team, an organisation, a cloud account."""
-    os: list[str] | None = _omitempty()
-    """Operating systems the host runs."""
-    macaddr: list[str] | None = _omitempty()
-    """MAC addresses of the host."""
-    hostname: list[str] | None = _omitempty()
-    """Host names of the host."""
-    software: list[EntitySoftware] | None = _omitempty()
-    """Objects here, where ``ContentBinary.software`` holds strings."""
-
-
-Content = Union[ContentHost, ContentUser, ContentBinary]
-"""Any of the three content types an inspector can report."""
-
-CONTENT_TYPES: dict[str, type[WireModel]] = {
-    "host": ContentHost, "user": ContentUser, "binary": ContentBinary,
-}
-
-
-# ---------------------------------------------------------------------------------------------
 # Reports, findings, tasks
 
 
@@ -599,17 +490,10 @@ class ReportResult(WireModel):
         return cls(severity=severity, reason=reason)
 
 
-class Section(WireModel):
-    """Every finding about one attribute, from every inspector."""
-
-    attr: Attribute = Field(default_factory=Attribute)
-    """The attribute these findings are about (always written as an object)."""
-    users: list[ContentUser] | None = _omitempty()
-    """User findings about the attribute (omitempty)."""
-    hosts: list[ContentHost] | None = _omitempty()
-    """Host findings about the attribute (omitempty)."""
-    binaries: list[ContentBinary] | None = _omitempty()
-    """Binary findings about the attribute (omitempty)."""
+if TYPE_CHECKING:
+    _Sections: TypeAlias = "list[Section] | None"
+else:  # Section and what it holds are created when Report's schema is built
+    _Sections = Annotated[Any, _Deferred("list[Section] | None", lambda: list[Section] | None)]
 
 
 class Report(WireModel):
@@ -628,7 +512,7 @@ class Report(WireModel):
     """The alerts folded into the report, in no particular order; ``None`` is written ``null``."""
     attributes: list[Attribute] | None = None
     """Alert attributes and inspector-found attributes, each once."""
-    sections: list[Section] | None = None
+    sections: _Sections = None
     """Findings grouped by attribute, sorted by attribute hash."""
     result: ReportResult = Field(default_factory=ReportResult)
     """The reviewer's result; empty until the report is reviewed (always an object)."""
@@ -637,7 +521,7 @@ class Report(WireModel):
     created_at: Time = _wire.ZERO_TIME
     """When the report was opened (the core writes whole seconds)."""
 
-    def iter_contents(self) -> Iterator[tuple[Attribute, Content]]:
+    def iter_contents(self) -> "Iterator[tuple[Attribute, Content]]":
         """Every (attribute, content) pair across all sections."""
         for section in self.sections or ():
             for content in [*(section.hosts or ()), *(section.users or ()),
@@ -648,7 +532,7 @@ class Report(WireModel):
     # attribute as :meth:`Attribute.match` does (no filter: every attribute).
 
     def hosts(self, type: str | None = None, *contexts: str
-              ) -> Iterator[tuple[Attribute, ContentHost]]:
+              ) -> "Iterator[tuple[Attribute, ContentHost]]":
         """Every host content with the attribute it is about, such as ``("ipaddr", "remote")``.
 
         Example::
@@ -661,14 +545,14 @@ class Report(WireModel):
                 yield from ((section.attr, host) for host in section.hosts or ())
 
     def users(self, type: str | None = None, *contexts: str
-              ) -> Iterator[tuple[Attribute, ContentUser]]:
+              ) -> "Iterator[tuple[Attribute, ContentUser]]":
         """Every user content with the attribute it is about (filtered like :meth:`hosts`)."""
         for section in self.sections or ():
             if section.attr.match(type, *contexts):
                 yield from ((section.attr, user) for user in section.users or ())
 
     def binaries(self, type: str | None = None, *contexts: str
-                 ) -> Iterator[tuple[Attribute, ContentBinary]]:
+                 ) -> "Iterator[tuple[Attribute, ContentBinary]]":
         """Every binary content with the attribute it is about (filtered like :meth:`hosts`)."""
         for section in self.sections or ():
             if section.attr.match(type, *contexts):
@@ -696,71 +580,16 @@ class Report(WireModel):
         return [alert for alert in self.alerts or () if alert.rule_id in rule_ids]
 
 
-class Finding(WireModel):
-    """One content an inspector found about one task attribute (finding queue message)."""
-
-    report_id: str = ""
-    """The report the task belonged to."""
-    author: str = ""
-    """The inspector's name."""
-    attribute: Attribute = Field(default_factory=Attribute)
-    """The task's attribute, echoed exactly as it arrived."""
-    type: str = ""
-    """A :class:`ContentType`: ``user``, ``host`` or ``binary``."""
-    content: AnyJSON = None
-    """Any JSON value, read by the core according to ``type``."""
-
-    def parsed_content(self) -> Content | None:
-        """The content decoded as the core decodes it, or ``None`` for an unknown type.
-
-        Raises:
-            WireError: the content does not fit the struct its ``type`` names.
-        """
-        model = CONTENT_TYPES.get(self.type)
-        if model is None:
-            return None
-        if isinstance(self.content, dict):
-            try:  # exact keys and types: pydantic-core alone decides, as Go would
-                return typing.cast("Content", model.model_validate(self.content))
-            except ValidationError:
-                pass  # Go's lenient rules (case-folded keys, nulls), or a precise error
-        return typing.cast("Content", _decode_value(model, self.content, "Finding.content"))
+# The names of deepalert._findings (public here), created on first use.
+_FINDINGS = frozenset({
+    "CONTENT_TYPES", "Content", "ContentBinary", "ContentHost", "ContentUser", "EntityActivity",
+    "EntityDomain", "EntityMalware", "EntityMalwareScan", "EntitySoftware", "EntityURL",
+    "Finding", "ReportAttribute", "Section", "Task", "TaskResult",
+})
 
 
-class Task(WireModel):
-    """One attribute of one report, sent to every inspector (task topic message)."""
-
-    report_id: str = ""
-    """The report this attribute belongs to; echo it in findings."""
-    attribute: Attribute | None = None
-    """The attribute to inspect; the core never sends ``null``."""
-
-
-class ReportAttribute(WireModel):
-    """New attributes an inspector found (attribute queue message)."""
-
-    report_id: str = ""
-    """The report the task belonged to."""
-    author: str = ""
-    """The inspector's name."""
-    origin_attr: Attribute = Field(default_factory=Attribute)
-    """The task attribute that led to these, echoed exactly as it arrived."""
-    attributes: list[Attribute] | None = None
-    """The new attributes; the core sends a task for each one it has not seen."""
-
-
-class TaskResult(BaseModel):
-    """What an inspector returns for one task: contents and newly found attributes.
-
-    Not a wire type: the SDK turns it into Finding and ReportAttribute messages.
-    """
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    contents: list[Content] = Field(default_factory=list)
-    """What was found: each content becomes one Finding message."""
-    new_attributes: list[Attribute] = Field(default_factory=list)
-    """Attributes discovered, sent in one ReportAttribute message."""
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _FINDINGS)
 
 
 # ReportHead and peek_report (internal models) live in deepalert/_peek.py, loaded on first use.
@@ -770,6 +599,9 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
+    if name in _FINDINGS:
+        _load_findings()
+        return globals()[name]
     if name in ("ReportHead", "peek_report"):
         from deepalert import _peek
 
@@ -788,7 +620,8 @@ def _kind_of(annotation: Any) -> _Kind:
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is Annotated:
-        return _kind_of(args[0])
+        deferred = [m for m in annotation.__metadata__ if isinstance(m, _Deferred)]
+        return _kind_of(deferred[0].resolve() if deferred else args[0])
     if annotation is str:
         return ("str", None)
     if annotation is bool:
