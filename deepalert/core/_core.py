@@ -393,16 +393,17 @@ class Core:
             assert content is not None
             content_json = content.to_json()
         attr_json = finding.attribute.to_json()
-        stored = StoredFinding(finding.attribute.hash(), attr_json, finding.type, content_json,
-                               _go_finding(finding, attr_json)
-                               if getattr(self.store, "keeps_finding_json", False) else "")
+        stored = StoredFinding(finding.attribute.hash(), attr_json, finding.type, content_json)
+        save: Callable[..., None] = self.store.save_finding
+        if getattr(self.store, "keeps_finding_json", False):  # and takes finding_json
+            save = functools.partial(save, finding_json=_go_finding(finding, attr_json))
         if key is None:
-            self.store.save_finding(finding.report_id, stored)
+            save(finding.report_id, stored)
         elif self._durable:
-            self.store.save_finding(finding.report_id, stored, key=key)
+            save(finding.report_id, stored, key=key)
         elif key not in self._finding_keys:
             self._finding_keys.add(key)
-            self.store.save_finding(finding.report_id, stored)
+            save(finding.report_id, stored)
         return finding
 
     def store_finding(self, finding_json: str | bytes, *, key: str | None = None) -> None:
@@ -431,12 +432,13 @@ class Core:
             written = self._written[seen] = attr_json, attr_hash
         attr_json, attr_hash = written
         content_json = _validated_json(typed.content)
-        go_json = ""
+        stored = StoredFinding(attr_hash, attr_json, typed.type, content_json)
         if getattr(self.store, "keeps_finding_json", False):
-            go_json = _go_finding(Finding.from_json(finding_json), attr_json)
-        self.store.save_finding(typed.report_id,
-                                StoredFinding(attr_hash, attr_json, typed.type, content_json,
-                                              go_json))
+            self.store.save_finding(typed.report_id, stored,  # type: ignore[call-arg]
+                                    finding_json=_go_finding(Finding.from_json(finding_json),
+                                                             attr_json))
+        else:
+            self.store.save_finding(typed.report_id, stored)
 
     # --- feedbackAttribute -------------------------------------------------------------------
 

@@ -64,9 +64,6 @@ class StoredFinding(NamedTuple):
     """``host``, ``user`` or ``binary``; anything else adds no content, as in the core."""
     content: str
     """The content JSON as the core's typed struct writes it."""
-    finding: str = ""
-    """The whole Finding as the Go core stores it, for stores that keep it (DynamoDB's
-    ``content/`` items); empty otherwise."""
 
 
 @runtime_checkable
@@ -111,7 +108,12 @@ class ReportStore(Protocol):
 
     def save_finding(self, report_id: str, finding: StoredFinding,
                      key: str | None = None) -> None:
-        """Keep a finding under its report; with ``key``, saving it again changes nothing."""
+        """Keep a finding under its report; with ``key``, saving it again changes nothing.
+
+        A store that keeps the whole Finding as the Go core does (DynamoDB's ``content/``
+        items) says so with a class attribute ``keeps_finding_json = True``; the core then
+        also passes the Finding's Go JSON as the keyword argument ``finding_json``.
+        """
         ...
 
     def put_report(self, report: StoredReport) -> None:

@@ -54,8 +54,12 @@ class MemoryStore:
         self._alerts: dict[str, list[str]] = {}
         self._attributes: dict[str, dict[str, tuple[str, datetime]]] = {}
         self._findings: dict[str, list[StoredFinding]] = {}
+        # Equal values are kept once: per report, the hash and attribute JSON of the first
+        # finding about each attribute, which the next ones reuse; contents (country: JP...)
+        # across reports; the expiry of attributes put at one instant.
         self._shared: dict[str, dict[str, StoredFinding]] = {}
-        self._contents: dict[str, str] = {}  # equal contents (country: JP...) stored once
+        self._contents: dict[str, str] = {}
+        self._expiry: datetime | None = None
         self._reports: dict[str, StoredReport] = {}
         self._keys: set[str] = set()
         self._depths: dict[tuple[str, str], int] = {}
@@ -87,7 +91,12 @@ class MemoryStore:
             entry = table.get(attr_hash)
             if entry is not None and entry[1] >= now:
                 return False
-            table[attr_hash] = (attribute, now + ttl)
+            expiry = now + ttl
+            if expiry == self._expiry:
+                expiry = self._expiry
+            else:
+                self._expiry = expiry
+            table[attr_hash] = (attribute, expiry)
             if depth:
                 self._depths[report_id, attr_hash] = depth
             else:
@@ -111,16 +120,19 @@ class MemoryStore:
                 return
             self._keys.add(marker)
         findings = self._findings.setdefault(report_id, [])
-        # Inspectors report on the same task attributes, often with the same contents: keep
-        # one copy of equal texts.
+        # Inspectors report on the attributes the core stored, often with the same contents:
+        # keep one copy of equal texts.
         shared = self._shared.setdefault(report_id, {})
         first = shared.setdefault(finding.attr_hash, finding)
         content = self._contents.setdefault(finding.content, finding.content)
         if first is not finding or content is not finding.content:
-            finding = StoredFinding(
+            kept = StoredFinding(
                 first.attr_hash,
                 first.attribute if first.attribute == finding.attribute else finding.attribute,
                 finding.content_type, content)
+            if first is finding:  # the first of its hash: keep the copy, not the original
+                shared[finding.attr_hash] = kept
+            finding = kept
         findings.append(finding)
 
     def put_report(self, report: StoredReport) -> None:

@@ -60,7 +60,7 @@ class DynamoStore:
     """
 
     keeps_finding_json = True
-    """The core passes each finding's Go JSON (``StoredFinding.finding``) to this store."""
+    """The core passes each finding's Go JSON to :meth:`save_finding` (``finding_json``)."""
     remembers_first_delivery = True
     """``take_report`` takes the delivery key and knows a retry of the delivery that opened
     the report (the core then writes no receipt before the delivery is done)."""
@@ -169,8 +169,10 @@ class DynamoStore:
     # --- findings ----------------------------------------------------------------------------
 
     def save_finding(self, report_id: str, finding: StoredFinding,
-                     key: str | None = None) -> None:
-        data = finding.finding or _finding_json(report_id, finding)
+                     key: str | None = None, finding_json: str | None = None) -> None:
+        """Put the finding's ``content/`` item: the Finding as the Go core stores it
+        (``finding_json``, from the core), else one written from ``finding``'s parts."""
+        data = finding_json or _finding_json(report_id, finding)
         self._db.put_item(TableName=self.table, Item={
             "pk": _s(f"content/{report_id}"), "sk": _s(f"{finding.attr_hash}/{_sort_id(key)}"),
             "expires_at": _n(_unix(self._clock.now() + self._ttl)),
