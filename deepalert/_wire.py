@@ -709,6 +709,18 @@ class GoTime(str):
     __slots__ = ()
 
     @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """pydantic's schema for a GoTime on its own (a model field, a ``TypeAdapter``, a JSON
+        schema writing a field's default): the same as a model's time fields use."""
+        from deepalert.models import _GoTimeAnnotation
+
+        return _GoTimeAnnotation.__get_pydantic_core_schema__(source, handler)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> Any:
+        return {"type": "string", "format": "date-time"}
+
+    @classmethod
     def parse(cls, text: str) -> GoTime:
         """Parse RFC 3339 text as Go's ``time.Time.UnmarshalJSON`` does, into Go's text."""
         if _CANONICAL_TIME.fullmatch(text) is not None and _valid_fields(text):

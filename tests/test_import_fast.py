@@ -102,3 +102,96 @@ def test_any_fields_need_no_decorator_module() -> None:
 def test_import_loads_no_json_or_hashlib() -> None:
     """The standard library's ``json`` and ``hashlib`` are loaded where they are used."""
     assert loaded_by("deepalert", ["json", "hashlib"]) == []
+
+
+_FINDINGS = ["Content", "ContentBinary", "ContentHost", "ContentUser", "EntityActivity",
+             "EntityDomain", "EntityMalware", "EntityMalwareScan", "EntitySoftware",
+             "EntityURL", "Finding", "ReportAttribute", "Section", "Task", "TaskResult"]
+
+
+def _fresh(code: str) -> str:
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_models_of_findings_are_created_on_first_use() -> None:
+    """``from deepalert import Alert, Report, Attribute, Severity`` creates neither Section nor
+    the contents, entities and messages of findings; asking for any of them creates them."""
+    assert "deepalert._findings" not in loaded_by(
+        "deepalert", ["deepalert"])
+    out = _fresh("import sys\n"
+                 "from deepalert import Alert, Report, Attribute, Severity\n"
+                 "print('deepalert._findings' in sys.modules)\n"
+                 "from deepalert import Finding\n"
+                 "print('deepalert._findings' in sys.modules, Finding.__module__)\n")
+    assert out.split() == ["False", "True", "deepalert.models"]
+
+
+@pytest.mark.parametrize("first_use", [
+    "Report.from_json(TEXT)",
+    "Report.model_validate_json(TEXT)",
+    "TypeAdapter(list[Report]).validate_json('[' + TEXT + ']')[0]",
+    "type('Holder', (BaseModel,), {'__annotations__': {'r': Report}})"
+    ".model_validate({'r': json.loads(TEXT)}).r",
+])
+def test_a_report_is_read_whole_whatever_builds_its_schema_first(first_use: str) -> None:
+    """Report's sections are typed Sections however Report's schema is first built (its own
+    first use, a TypeAdapter, a model that holds a Report), in a fresh interpreter."""
+    text = ('{"id":"r","sections":[{"attr":{"type":"ipaddr","key":"k","value":"v",'
+            '"context":null},"hosts":[{"country":["JP"]}]}],"status":"new"}')
+    out = _fresh("import json\n"
+                 "from pydantic import BaseModel, TypeAdapter\n"
+                 "from deepalert import Report\n"
+                 f"TEXT = {text!r}\n"
+                 f"report = {first_use}\n"
+                 "section = report.sections[0]\n"
+                 "print(type(section).__name__, type(section.hosts[0]).__name__,"
+                 " section.hosts[0].country)\n")
+    assert out == "Section ContentHost ['JP']"
+
+
+def test_every_name_of_findings_is_public_where_it_was() -> None:
+    """``deepalert.X`` and ``deepalert.models.X`` are one object, listed by ``dir`` and
+    ``__all__``, named after the public module (reprs, pickles)."""
+    import pickle
+
+    for name in _FINDINGS:
+        assert getattr(deepalert, name) is getattr(models, name)
+        assert name in dir(deepalert)
+        assert name in dir(models)
+        assert name in models.__all__
+    assert repr(models.Section) == "<class 'deepalert.models.Section'>"
+    section = models.Section(hosts=[models.ContentHost(country=["JP"])])
+    assert pickle.loads(pickle.dumps(section)) == section
+    assert models.Report.model_json_schema()["$defs"]["Section"]["title"] == "Section"
+    with pytest.raises(AttributeError, match="no attribute 'Sectionn'"):
+        models.Sectionn  # noqa: B018
+
+
+def test_a_pickled_finding_loads_in_a_fresh_interpreter() -> None:
+    """A pickle names ``deepalert.models.Finding``: loading it creates the class on demand."""
+    import base64
+    import pickle
+
+    data = base64.b64encode(pickle.dumps(models.Finding(report_id="r", type="host"))).decode()
+    out = _fresh("import base64, pickle\n"
+                 f"finding = pickle.loads(base64.b64decode({data!r}))\n"
+                 "print(type(finding).__module__, type(finding).__name__, finding.report_id)\n")
+    assert out == "deepalert.models Finding r"
+
+
+def test_json_schemas_write_the_zero_time_default() -> None:
+    """A time field's default (Go's zero time) is written into JSON schemas, without a
+    warning (the suite turns warnings into errors), and a GoTime stands alone in a
+    TypeAdapter."""
+    from pydantic import TypeAdapter
+
+    schema = models.Report.model_json_schema()
+    assert schema["properties"]["created_at"] == {
+        "default": "0001-01-01T00:00:00Z", "format": "date-time", "title": "Created At",
+        "type": "string"}
+    adapter = TypeAdapter(deepalert.GoTime)
+    assert adapter.validate_python("2020-01-01T09:00:00.500+09:00") == (
+        "2020-01-01T09:00:00.5+09:00")
+    assert adapter.json_schema() == {"type": "string", "format": "date-time"}
