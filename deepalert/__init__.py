@@ -21,6 +21,7 @@ from deepalert.errors import (
     WireError,
 )
 from deepalert.models import (
+    _FINDINGS,
     Alert,
     AttrContext,
     Attribute,
@@ -58,28 +59,8 @@ __version__ = "0.1.0"
 # Names loaded on first use (PEP 562): sending alerts needs the SQS/SNS sender modules, which
 # importing the vocabulary does not, and the models of findings are created on first use (see
 # deepalert._findings). ``from deepalert import send, Finding`` works as before.
-_LAZY = {
-    "Content": "deepalert.models",
-    "ContentBinary": "deepalert.models",
-    "ContentHost": "deepalert.models",
-    "ContentUser": "deepalert.models",
-    "EntityActivity": "deepalert.models",
-    "EntityDomain": "deepalert.models",
-    "EntityMalware": "deepalert.models",
-    "EntityMalwareScan": "deepalert.models",
-    "EntitySoftware": "deepalert.models",
-    "EntityURL": "deepalert.models",
-    "Finding": "deepalert.models",
-    "ReportAttribute": "deepalert.models",
-    "Section": "deepalert.models",
-    "Task": "deepalert.models",
-    "TaskResult": "deepalert.models",
-
-    "FailedAlert": "deepalert._send",
-    "SendResult": "deepalert._send",
-    "SentAlert": "deepalert._send",
-    "send": "deepalert._send",
-}
+_LAZY = dict.fromkeys(("FailedAlert", "SendResult", "SentAlert", "send"), "deepalert._send")
+_LAZY.update(dict.fromkeys(_FINDINGS - {"CONTENT_TYPES"}, "deepalert.models"))
 
 __all__ = [
     "ZERO_TIME",

@@ -380,7 +380,7 @@ class HttpClient:
             raise RateLimitedError(
                 f"{where} answered 429 after {self.retry.attempts} attempts",
                 service=self.service, status=429,
-                retry_after=_seconds(response.headers.get("retry-after")))
+                retry_after=_retry_after(response.headers.get("retry-after")))
         if status >= 500:
             raise ServiceError(f"{where} answered {status} after {self.retry.attempts} attempts",
                                service=self.service, status=status)
@@ -416,19 +416,27 @@ def _rate_limit_403(headers: Mapping[str, str], now: float | None = None
     now = time.time() if now is None else now
     raw = headers.get("retry-after")
     if raw is not None:
-        wait = _seconds(raw)
-        if wait is None:  # an HTTP date
-            from email.utils import parsedate_to_datetime
-
-            try:
-                wait = parsedate_to_datetime(raw).timestamp() - now
-            except (TypeError, ValueError):
-                wait = None
-        return "Retry-After", None if wait is None else max(0.0, wait)
+        return "Retry-After", _retry_after(raw, now)
     if headers.get("x-ratelimit-remaining", "").strip() == "0":
         reset = _seconds(headers.get("x-ratelimit-reset"))
         return "X-RateLimit-Remaining: 0", (None if reset is None else max(0.0, reset - now))
     return None
+
+
+def _retry_after(raw: str | None, now: float | None = None) -> float | None:
+    """The seconds a ``Retry-After`` value asks to wait: delay-seconds or an HTTP date
+    (RFC 9110), never negative; ``None`` when absent or unreadable."""
+    if raw is None:
+        return None
+    wait = _seconds(raw)
+    if wait is None:  # an HTTP date
+        from email.utils import parsedate_to_datetime
+
+        try:
+            wait = parsedate_to_datetime(raw).timestamp() - (time.time() if now is None else now)
+        except (TypeError, ValueError, OverflowError):
+            return None
+    return max(0.0, wait) if wait == wait else None  # NaN: unreadable
 
 
 def _seconds(value: str | None) -> float | None:

@@ -92,6 +92,33 @@ def test_a_retry_after_longer_than_allowed_fails_at_once(server, sleeps):
     assert sleeps.waits == []
 
 
+def test_a_429_after_the_retries_gives_the_wait_of_a_retry_after_date(server, sleeps):
+    """Retry-After is seconds or an HTTP date: either way the error says how long to wait."""
+    import time
+    from email.utils import formatdate
+
+    server.route("/x", CannedResponse(status=429, headers={
+        "Retry-After": formatdate(time.time() + 20, usegmt=True)}))
+    client = client_for(server, sleeps, retry=RetryPolicy(attempts=1, sleep=sleeps))
+    with pytest.raises(RateLimitedError) as caught:
+        client.get_json("/x")
+    assert caught.value.status == 429
+    assert caught.value.retry_after == pytest.approx(20, abs=2)
+
+
+def test_an_unreadable_or_past_retry_after_is_no_wait_or_none():
+    from email.utils import formatdate
+
+    from deepalert.lookup._http import _retry_after
+
+    now = 1_700_000_000.0
+    assert _retry_after("7", now) == 7.0
+    assert _retry_after(formatdate(now - 60, usegmt=True), now) == 0.0  # already past
+    assert _retry_after("nan", now) is None
+    assert _retry_after("soon", now) is None
+    assert _retry_after(None, now) is None
+
+
 def test_a_retry_that_would_overrun_the_deadline_is_not_made(server, sleeps):
     server.route("/x", CannedResponse(status=429, headers={"Retry-After": "5"}))
     client = client_for(server, sleeps)
