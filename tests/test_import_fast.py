@@ -156,6 +156,9 @@ def test_every_name_of_findings_is_public_where_it_was() -> None:
     ``__all__``, named after the public module (reprs, pickles)."""
     import pickle
 
+    from deepalert import _findings
+
+    assert models._FINDINGS == {*_findings.__all__} == {*_FINDINGS, "CONTENT_TYPES"}
     for name in _FINDINGS:
         assert getattr(deepalert, name) is getattr(models, name)
         assert name in dir(deepalert)
