@@ -9,6 +9,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+ROOT = str(Path(__file__).resolve().parents[1])
 
 
 def per_call(func: Callable[[], object], *, number: int, repeat: int = 7) -> float:
@@ -41,17 +44,24 @@ def startup(codes: dict[str, str], *, runs: int = 21) -> dict[str, float]:
     A deployed package has its ``.pyc`` files (pip writes them), and so does pydantic in
     site-packages. Where ``PYTHONDONTWRITEBYTECODE`` is set, a package run from a source tree
     would be compiled on every start instead, so the caches go to a temporary prefix (for
-    every module alike) and a first run fills them.
+    every module alike) and a first run fills them. Commands run as ``python -S`` with this
+    source tree and the interpreter's site-packages on ``PYTHONPATH``: the same modules, but
+    no ``.pth`` file runs code at start-up (see ``bench_wire.py``: a sandbox's hook did, in
+    every process, and shrank every ratio).
     """
+    import site
+
     with tempfile.TemporaryDirectory() as prefix:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = prefix
+        env["PYTHONPATH"] = os.pathsep.join([ROOT, *site.getsitepackages()])
+        argv = [sys.executable, "-S", "-c"]
         times: dict[str, list[float]] = {name: [] for name in codes}
         for code in codes.values():
-            subprocess.run([sys.executable, "-c", code], check=True, env=env)
+            subprocess.run([*argv, code], check=True, env=env)
         for _ in range(runs):
             for name, code in codes.items():
                 start = time.perf_counter()
-                subprocess.run([sys.executable, "-c", code], check=True, env=env)
+                subprocess.run([*argv, code], check=True, env=env)
                 times[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in times.items()}
