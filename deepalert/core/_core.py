@@ -179,6 +179,8 @@ class Core:
         # A store written before receipts and depths existed: keep them here instead.
         self._durable = all(hasattr(store, name) for name in
                             ("get_receipt", "put_receipt", "attribute_depth"))
+        # A store that keeps each Finding as Go stores it takes its JSON (``finding_json``).
+        self._keeps_finding_json = bool(getattr(store, "keeps_finding_json", False))
         self._receipts: dict[str, StoredReceipt] = {}
         self._depths: dict[tuple[str, str], int] = {}
         self._finding_keys: set[str] = set()
@@ -395,7 +397,7 @@ class Core:
         attr_json = finding.attribute.to_json()
         stored = StoredFinding(finding.attribute.hash(), attr_json, finding.type, content_json)
         save: Callable[..., None] = self.store.save_finding
-        if getattr(self.store, "keeps_finding_json", False):  # and takes finding_json
+        if self._keeps_finding_json:
             save = functools.partial(save, finding_json=_go_finding(finding, attr_json))
         if key is None:
             save(finding.report_id, stored)
@@ -433,7 +435,7 @@ class Core:
         attr_json, attr_hash = written
         content_json = _validated_json(typed.content)
         stored = StoredFinding(attr_hash, attr_json, typed.type, content_json)
-        if getattr(self.store, "keeps_finding_json", False):
+        if self._keeps_finding_json:
             self.store.save_finding(typed.report_id, stored,  # type: ignore[call-arg]
                                     finding_json=_go_finding(Finding.from_json(finding_json),
                                                              attr_json))
