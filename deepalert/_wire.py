@@ -710,11 +710,26 @@ class GoTime(str):
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
-        """pydantic's schema for a GoTime on its own (a model field, a ``TypeAdapter``, a JSON
-        schema writing a field's default): the same as a model's time fields use."""
-        from deepalert.models import _GoTimeAnnotation
+        """pydantic's schema for every GoTime (model fields, a ``TypeAdapter``, a JSON schema
+        writing a field's default): any RFC 3339 text, a datetime, or null (the zero time).
 
-        return _GoTimeAnnotation.__get_pydantic_core_schema__(source, handler)
+        Built when a model is first built, so importing this module loads no pydantic."""
+        from pydantic_core import core_schema
+
+        # Go's own output takes a fast path checked by pydantic-core; anything else (other
+        # spellings, datetime objects, null) goes through the full parser.
+        canonical = core_schema.no_info_after_validator_function(
+            GoTime,  # the pattern checked everything; the class call runs no Python code
+            core_schema.str_schema(pattern=CANONICAL_TIME_PATTERN, strict=True),
+        )
+        lenient = core_schema.no_info_plain_validator_function(coerce_time)
+        return core_schema.union_schema(
+            [canonical, lenient],
+            mode="left_to_right",
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                str.__str__, return_schema=core_schema.str_schema(), when_used="unless-none"
+            ),
+        )
 
     @classmethod
     def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> Any:

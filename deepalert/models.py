@@ -36,8 +36,6 @@ from deepalert.errors import InvalidAlertError, WireError
 if TYPE_CHECKING:
     from typing import TypeAlias
 
-    from pydantic.json_schema import JsonSchemaValue
-
     # Created on first use (deepalert._findings, loaded by __getattr__ below); type checkers
     # see them here, and __all__ exports them.
     from deepalert._findings import (
@@ -95,35 +93,9 @@ __all__ = [
 # Field types
 
 
-class _GoTimeAnnotation:
-    """pydantic glue for :class:`GoTime`: any RFC 3339 text, a datetime, or null (zero time)."""
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler
-                                     ) -> core_schema.CoreSchema:
-        # Go's own output takes a fast path checked by pydantic-core; anything else (other
-        # spellings, datetime objects, null) goes through the full parser.
-        canonical = core_schema.no_info_after_validator_function(
-            GoTime,  # the pattern checked everything; the class call runs no Python code
-            core_schema.str_schema(pattern=_wire.CANONICAL_TIME_PATTERN, strict=True),
-        )
-        lenient = core_schema.no_info_plain_validator_function(_wire.coerce_time)
-        return core_schema.union_schema(
-            [canonical, lenient],
-            mode="left_to_right",
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                str.__str__, return_schema=core_schema.str_schema(), when_used="unless-none"
-            ),
-        )
-
-    @classmethod
-    def __get_pydantic_json_schema__(cls, schema: core_schema.CoreSchema, handler: Any
-                                     ) -> "JsonSchemaValue":
-        return {"type": "string", "format": "date-time"}
-
-
-Time = Annotated[GoTime, _GoTimeAnnotation]
-"""A Go ``time.Time`` field: always written; JSON ``null`` reads as the zero time."""
+Time = GoTime
+"""A Go ``time.Time`` field: always written; JSON ``null`` reads as the zero time (the rules
+are :class:`GoTime`'s own pydantic schema)."""
 TimeInput = Union[GoTime, datetime, str]
 """What a time field takes when building a model: a GoTime, a datetime (naive = UTC), or text."""
 
